@@ -1,0 +1,67 @@
+"""Settings: one frozen record of defaults, overridable by POLICYQA_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+BUILTIN_MODEL = "builtin"
+"""Model name meaning "train the offline model on the corpus being indexed" (no download)."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Build it directly in tests; `from_env()` everywhere else.
+
+    This is the only place that reads `os.environ`.
+    """
+
+    index_dir: Path = Path(".policyqa")
+    model: str = BUILTIN_MODEL
+    seeds_dir: Path = Path("seeds")
+    user_dict: Path | None = None
+    chunk_max_chars: int = 400
+    chunk_min_chars: int = 150
+    chunk_overlap_chars: int = 60
+    answer_max_chars: int = 200
+    summary_max_chars: int = 200
+    api_key: str | None = field(default=None, repr=False)
+    max_body_bytes: int = 1_000_000
+    seed: int = 13
+
+    def __post_init__(self) -> None:
+        if not 50 <= self.chunk_max_chars <= 4000:
+            raise ValueError("chunk_max_chars must be between 50 and 4000")
+        if not 0 <= self.chunk_min_chars <= self.chunk_max_chars:
+            raise ValueError("chunk_min_chars must be between 0 and chunk_max_chars")
+        if not 0 <= self.chunk_overlap_chars < self.chunk_max_chars:
+            raise ValueError("chunk_overlap_chars must be smaller than chunk_max_chars")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then POLICYQA_* variables, then explicit keyword overrides (e.g. from the CLI)."""
+        env = os.environ
+        base = cls(
+            index_dir=Path(env.get("POLICYQA_INDEX_DIR") or ".policyqa"),
+            model=env.get("POLICYQA_MODEL") or BUILTIN_MODEL,
+            seeds_dir=Path(env.get("POLICYQA_SEEDS_DIR") or "seeds"),
+            user_dict=Path(env["POLICYQA_USER_DICT"]) if env.get("POLICYQA_USER_DICT") else None,
+            chunk_max_chars=_env_int("POLICYQA_CHUNK_MAX_CHARS", 400),
+            chunk_min_chars=_env_int("POLICYQA_CHUNK_MIN_CHARS", 150),
+            chunk_overlap_chars=_env_int("POLICYQA_CHUNK_OVERLAP_CHARS", 60),
+            api_key=env.get("POLICYQA_API_KEY") or None,
+            max_body_bytes=_env_int("POLICYQA_MAX_BODY_BYTES", 1_000_000),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(base, **given) if given else base

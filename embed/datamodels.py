@@ -1,0 +1,135 @@
+"""Records passed between pipeline stages: frozen, slotted dataclasses (pydantic lives only in api/)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+YearBasis = Literal["stated", "inferred"]
+"""Where `Article.year` came from: written in the text, or made certain by it (e.g. a dated reference)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, cleaned.
+
+    `article_id` is stable and human-readable: `<file stem>#<n>` for pages, the `id` field for JSONL.
+    """
+
+    article_id: str
+    title: str
+    text: str
+    source: str
+    date: str | None = None
+    year: int | None = None
+    year_basis: YearBasis | None = None
+    byline: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """An input that was reported and skipped: which file (and line), and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """What reading a set of paths produced: the articles, what was skipped, and how many files were read."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skip, ...] = ()
+    files_read: int = 0
+    duplicates_dropped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence and its character span [start, end) in the text it was split from."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage: whole sentences of one article. Row `chunk_id` of chunks.jsonl is FAISS id and BM25 doc."""
+
+    chunk_id: int
+    article_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    source: str = ""
+    date: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved passage with its fused score and the per-ranker evidence behind it."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict in the contract's PASSAGE shape (id as str, no nested chunk)."""
+        c = self.chunk
+        return {
+            "id": str(c.chunk_id),
+            "text": c.text,
+            "score": self.score,
+            "article_id": c.article_id,
+            "title": c.title,
+            "source": c.source,
+            "date": c.date,
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSentence:
+    """A sentence copied verbatim from passage `passage` (index into the hits), at [start, end) of its text."""
+
+    text: str
+    passage: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An extractive answer: sentences in reading order, and the hits they cite. Empty when nothing fits."""
+
+    question: str
+    text: str
+    sentences: tuple[AnswerSentence, ...]
+    hits: tuple[Hit, ...]
+    found: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """An extractive summary of one text: whole sentences in reading order, plus keywords."""
+
+    text: str
+    sentences: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = field(default=())

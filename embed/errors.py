@@ -1,0 +1,31 @@
+"""Typed errors of the library; the CLI and the API translate them once, at their edge."""
+
+from __future__ import annotations
+
+
+class PolicyQAError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class EmptyQueryError(PolicyQAError, ValueError):
+    """A question or query with no searchable content."""
+
+
+class IndexNotFoundError(PolicyQAError, FileNotFoundError):
+    """No index at the given directory."""
+
+
+class IndexCorruptError(PolicyQAError):
+    """An index directory exists but is half-written, damaged or inconsistent."""
+
+
+class ModelMismatchError(PolicyQAError):
+    """The index was built with another embedding model than the one asked for."""
+
+
+class ModelLoadError(PolicyQAError):
+    """A pretrained embedding model could not be loaded (missing path, offline hub, bad files)."""
+
+
+class ArticleNotFoundError(PolicyQAError, KeyError):
+    """No article with that id."""

@@ -1,0 +1,56 @@
+"""Shared fixtures: paths to the corpus and eval data, and a fast deterministic stand-in encoder."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embed.tokenize import tokenize
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+class FakeEncoder:
+    """Hashes jieba tokens into a 64-dimensional unit vector: fast, deterministic, no model files.
+
+    zlib.crc32, not hash(): Python salts str hashes per process, which would make runs differ.
+    """
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in tokenize(text):
+                out[row, zlib.crc32(token.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+@pytest.fixture(scope="session")
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def shared_eval() -> Path:
+    if not SHARED_EVAL.is_dir():
+        pytest.skip("../shared/eval is not beside this checkout")
+    return SHARED_EVAL
