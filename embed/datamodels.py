@@ -107,7 +107,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class AnswerSentence:
-    """A sentence copied verbatim from passage `passage` (index into the hits), at [start, end) of its text."""
+    """A sentence copied verbatim from hit number `passage`, at [start, end) of that passage's text."""
 
     text: str
     passage: int
@@ -125,6 +125,16 @@ class Answer:
     hits: tuple[Hit, ...]
     found: bool = True
 
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's ask shape: question, answer, sentences [{text, passage, start, end}], passages."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "found": self.found,
+            "sentences": [asdict(s) for s in self.sentences],
+            "passages": [hit.to_dict() for hit in self.hits],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Summary:
@@ -133,3 +143,7 @@ class Summary:
     text: str
     sentences: tuple[str, ...] = ()
     keywords: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's summarize shape: summary, sentences, keywords."""
+        return {"summary": self.text, "sentences": list(self.sentences), "keywords": list(self.keywords)}

@@ -1,4 +1,4 @@
-"""Chinese-aware sentence splitting with character spans; every stage that cuts text into sentences uses it."""
+"""Chinese-aware sentence splitting with character spans, shared by every stage that cuts sentences."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ SENTENCE_END = "。！？!?；;…"
 CLOSERS = "”’」』）)】》\"'"
 """Closing quotes and brackets that belong to the sentence before them (「……。」 keeps its 」)."""
 
-_SENTENCE_RE = re.compile(rf"[^{SENTENCE_END}\n]+(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|$)|[{SENTENCE_END}]+", re.M)
+_SENTENCE_RE = re.compile(
+    rf"[^{SENTENCE_END}\n]+(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|$)|[{SENTENCE_END}]+", re.M
+)
 """A run of non-enders followed by enders (+ closers), or an unterminated tail: no text is ever dropped."""
 
 
