@@ -1,0 +1,205 @@
+"""The `policyqa` command line: index, ask, search, summarize, serve, eval (heavy imports inside handlers)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .config import Settings
+from .errors import PolicyQAError
+
+log = logging.getLogger("policyqa")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _dump(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        index_dir=getattr(args, "index_dir", None),
+        model=getattr(args, "model", None),
+        user_dict=getattr(args, "user_dict", None),
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build (or, with --add/--remove, update) the index."""
+    from .pipeline import build, update
+
+    settings = _settings(args)
+    if args.add or args.remove:
+        report = update(settings, add=args.add or [], remove=args.remove or [])
+    else:
+        report = build(settings, args.paths or [settings.seeds_dir])
+    _dump(report)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the passages for a query, one JSON object per line (or readable text)."""
+    from .pipeline import open_retriever
+
+    hits = open_retriever(_settings(args)).search(args.query, k=args.top_k, mode=args.mode)
+    for rank, hit in enumerate(hits, 1):
+        if args.json:
+            _dump(hit.to_dict())
+        else:
+            c = hit.chunk
+            print(f"[{rank}] {c.title}（{c.date or '日期不详'}，{c.article_id}）score={hit.score:.4f}")
+            print(f"    {c.text}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Print the extractive answer with its cited passages."""
+    from .pipeline import ask, open_retriever
+
+    answer = ask(open_retriever(_settings(args)), args.question, k=args.top_k)
+    if args.json:
+        _dump(answer.to_dict())
+        return 0
+    print(answer.text)
+    cited = sorted({s.passage for s in answer.sentences})
+    for i in cited:
+        c = answer.hits[i].chunk
+        print(f"  [{i + 1}] {c.title}（{c.date or '日期不详'}，{c.source}）")
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    """Summarize every article of the given files into OUT (or stdout as JSON lines)."""
+    from .batch import summarize_corpus
+
+    report = summarize_corpus(
+        args.paths,
+        out=args.output,
+        fmt=args.format,
+        max_chars=args.max_chars,
+        workers=args.workers,
+        force=args.force,
+    )
+    print(json.dumps(report.to_dict(), ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build the index from seeds/ if there is none, then serve the API and chat page."""
+    import uvicorn
+
+    from api.main import create_app
+
+    from .pipeline import ensure_index
+
+    settings = _settings(args)
+    ensure_index(settings)
+    print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Retrieval/answer metrics on a QA file, or ROUGE of summaries beside the lead baseline."""
+    if args.summaries:
+        from .summary_eval import evaluate_summaries
+
+        result = evaluate_summaries(args.summaries, max_chars=args.max_chars)
+    else:
+        from .pipeline import evaluate
+
+        result = evaluate(_settings(args), args.qa, k=args.top_k, corpus=args.corpus)
+    if args.json:
+        _dump(result)
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: dict) -> None:
+    rows = {"system": result, **{k: v for k, v in result.items() if isinstance(v, dict)}}
+    if "modes" in result:
+        rows = dict(result["modes"])
+    keys = [k for k, v in next(iter(rows.values())).items() if isinstance(v, int | float)]
+    print(f"{'':10}" + "".join(f"{k:>12}" for k in keys))
+    for name, row in rows.items():
+        print(f"{name:10}" + "".join(f"{row.get(k, float('nan')):>12.4f}" for k in keys))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policyqa", description="问答与摘要：中文新闻档案 / Chinese news QA.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.add_argument("--index-dir", type=Path, help="index folder (default .policyqa/)")
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = command("index", cmd_index, "clean, chunk, embed and index files or folders (default seeds/)")
+    sp.add_argument("paths", nargs="*", type=Path, help=".txt/.md/.html/.jsonl files or folders")
+    sp.add_argument("--model", help="'builtin' (default) or a sentence-transformers name or path")
+    sp.add_argument("--user-dict", type=Path, help="extra words for the tokenizer, one per line")
+    sp.add_argument("--add", nargs="+", type=Path, metavar="PATH", help="add new or changed articles")
+    sp.add_argument("--remove", nargs="+", metavar="ARTICLE_ID", help="remove articles by id")
+
+    for name, handler, what in (("ask", cmd_ask, "question"), ("search", cmd_search, "query")):
+        sp = command(name, handler, "extractive answer with cited passages" if name == "ask" else "passages")
+        sp.add_argument(what, help="中文问题 / the question")
+        sp.add_argument("--top-k", type=int, default=5, help="passages to use (default 5)")
+        sp.add_argument("--json", action="store_true", help="print JSON")
+        if name == "search":
+            sp.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+
+    sp = command("summarize", cmd_summarize, "offline batch summaries of every article found")
+    sp.add_argument("paths", nargs="+", type=Path)
+    sp.add_argument("-o", "--output", type=Path, help="output file (default: JSON lines on stdout)")
+    sp.add_argument("--format", choices=("jsonl", "md", "csv"), default=None, help="default: from -o suffix")
+    sp.add_argument("--max-chars", type=int, default=200, help="summary budget in characters")
+    sp.add_argument("--workers", type=int, default=None, help="parallel worker processes")
+    sp.add_argument("--force", action="store_true", help="redo articles already in OUT")
+
+    sp = command("serve", cmd_serve, "the HTTP API and chat page")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+
+    sp = command("eval", cmd_eval, "retrieval/answer metrics (--qa) or summary ROUGE (--summaries)")
+    what = sp.add_mutually_exclusive_group(required=True)
+    what.add_argument("--qa", type=Path, help="JSONL {qid, question, answers[, context_id]}")
+    what.add_argument("--summaries", type=Path, help="JSONL {id, text, summary}")
+    sp.add_argument("--corpus", nargs="+", type=Path, help="index these into a fresh temporary index first")
+    sp.add_argument("--model", help="embedding model for --corpus (default builtin)")
+    sp.add_argument("--top-k", type=int, default=10)
+    sp.add_argument("--max-chars", type=int, default=150)
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `policyqa` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return args.handler(args)
+    except PolicyQAError as exc:
+        print(f"policyqa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("policyqa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install policyqa into ./.venv: idempotent, and quick when nothing changed.
+#   scripts/setup.sh          runtime only (what `policyqa serve` needs)
+#   scripts/setup.sh --dev    plus test tools, and Debian's chromium for the browser test when we are root
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+python=${PYTHON:-python3}
+venv=.venv
+stamp="$venv/.policyqa-setup"
+want="$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -c1-40) dev=$dev"
+
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+
+have=""
+[ -f "$stamp" ] && have=$(cat "$stamp")
+# A dev install also satisfies a runtime-only request.
+if [ "$have" != "$want" ] && [ "$have" != "${want% dev=*} dev=1" ]; then
+  pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+  # torch first, pinned: the CPU build is on these machines; letting pip choose pulls GBs of CUDA wheels.
+  "${pip[@]}" "torch==2.13.0"
+  if [ "$dev" = 1 ]; then "${pip[@]}" -e ".[dev]"; else "${pip[@]}" -e .; fi
+  echo "$want" >"$stamp"
+fi
+
+if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  # The browser test needs Debian's chromium + chromedriver; without them it skips and says why.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+      >/dev/null) || echo "setup: could not install chromium; the browser test will be skipped" >&2
+  else
+    echo "setup: chromium not installed and not root; the browser test will be skipped" >&2
+  fi
+fi
