@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import jieba
+
+logger = logging.getLogger(__name__)
 
 STOPWORDS = frozenset(
     """
     的 了 和 与 及 或 在 是 为 对 等 把 被 将 从 向 于 以 之 也 都 而 并 其 这 那 此 该 各 每 个 上 下 中 内
-    有 要 就 又 还 已 已经 着 过 让 使 给 由 按 至 至于 但 而且 并且 因为 所以 如果 虽然 可以 进行 通过 一个 一些
-    我们 他们 你们 自己 什么 多少 哪些 哪个 哪里 哪 几 几个 怎么 怎样 如何 为何 何时 什么时候 时候 是否 吗 呢 吧 啊
+    有 要 就 又 还 已 已经 着 过 让 使 给 由 按 至 至于 但 而且 并且 因为 所以 如果 虽然
+    可以 进行 通过 一个 一些
+    我们 他们 你们 自己 什么 多少 哪些 哪个 哪里 哪 几 几个 怎么 怎样 如何 为何 何时
+    什么时候 时候 是否 吗 呢 吧 啊
     请问 请 问 告诉 一下 情况 方面 有关 关于 哪年 多大 多长 多久 谁 为什么
     """.split()
 )
 """Function words and question words: frequent, uninformative, and in questions never in the answer text."""
 
 PROTECTED = re.compile(
-    r"\d+(?:\.\d+)?(?:年|月|日|号|时|点|分)(?:\d+(?:\.\d+)?(?:年|月|日|号|时|点|分))*"  # dates: 2019年8月16日, 5月1日
+    r"\d+(?:\.\d+)?(?:年|月|日|号|时|点|分)(?:\d+(?:\.\d+)?(?:年|月|日|号|时|点|分))*"  # 2019年8月16日
     r"|\d+(?:[.,]\d+)*(?:%|‰|万亿|亿|万|千|百)?(?:元|人|个|家|亩|平方米|米|公里|千米|吨|户|项|次|所|件|名|天)?"
     r"|[A-Za-z][A-Za-z\-]*"
 )
 """Spans kept whole: dates, numbers with their magnitude and unit (19.5%, 417亿元, 296亩), Latin words."""
 
+PLACE_SUFFIXES = ("街道", "公园", "社区", "大道", "广场", "湖", "河", "村", "镇", "乡", "湾", "山")
+"""Endings of local proper nouns (沁泉湖, 大沙河, 李万街道); the names before them are learned."""
+
+QUOTED_TERM = re.compile(r"[“「『]([\u4e00-\u9fff]{2,8})[”」』]")
+"""A short all-Chinese term in quotes: news puts coined slogans and programme names in quotes (“四城联创”)."""
+
+LEARN_MAX_CHARS = 3_000_000
+"""Learning reads at most this much text: terms frequent enough to matter show up well before that."""
+
+COHESION = 0.6
+"""A word pair is a term when at least this share of the rarer word's occurrences are inside the pair."""
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PUNCT = re.compile(r"^[\W_]+$")
+_EDGE_CHARS = frozenset(
+    "的了和与及或在是为对等把被将从向于以之也都而并其这那此该各每个上下中内有要就又还已着过让使给由按至但一到"
+)
+"""Characters that rarely start or end a name; a candidate with one at its edge is a phrase, not a term."""
 
 
 class Tokenizer:
@@ -37,15 +61,19 @@ class Tokenizer:
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         self._jieba = jieba.Tokenizer()
         self._lock = threading.Lock()  # jieba's lazy initialisation is not thread-safe
-        self.user_words: tuple[str, ...] = tuple(sorted({w for w in user_words if w.strip()}))
+        self.user_words: tuple[str, ...] = tuple(sorted({w.strip() for w in user_words if w.strip()}))
         for word in self.user_words:
             # A high frequency makes jieba keep the term whole even where its parts are common words.
             self._jieba.add_word(word, freq=200_000)
 
+    def _ready(self) -> None:
+        if not self._jieba.initialized:
+            with self._lock:
+                self._jieba.initialize()
+
     def segment(self, text: str) -> list[str]:
         """All pieces in order (no filtering), protected spans kept whole."""
-        with self._lock:
-            self._jieba.initialize()
+        self._ready()
         pieces: list[str] = []
         pos = 0
         for match in PROTECTED.finditer(text):
@@ -65,6 +93,125 @@ class Tokenizer:
             if token and token not in STOPWORDS and not _PUNCT.match(token):
                 out.append(token)
         return out
+
+    def tokenize_for_search(self, text: str) -> list[str]:
+        """Content tokens plus the dictionary words inside long ones (城中村改造 -> 城中村, 改造, 城中村改造).
+
+        BM25 uses this for passages and questions alike, so a question that names only part of a
+        compound still matches it, while the whole term (a user word is never split) matches best.
+        """
+        out = []
+        freq = self._jieba.FREQ
+        for token in self.tokenize(text):
+            if len(token) > 2 and _CJK_RUN.fullmatch(token):
+                for size in (2, 3):
+                    for i in range(len(token) - size + 1):
+                        part = token[i : i + size]
+                        if part != token and freq.get(part) and part not in STOPWORDS:
+                            out.append(part)
+            out.append(token)
+        return out
+
+
+def read_user_words(path: str | Path | None) -> list[str]:
+    """Words of a user dictionary file: one per line (jieba's `word [freq] [tag]` format also works).
+
+    Blank lines and lines starting with `#` are ignored. A missing path gives a clear FileNotFoundError.
+    """
+    if path is None:
+        return []
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"user dictionary {path} does not exist; fix POLICYQA_USER_DICT or create it")
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line.split()[0])
+    return words
+
+
+def learn_user_words(texts: Iterable[str], min_count: int = 2) -> list[str]:
+    """Domain terms of a corpus that plain jieba would split: quoted terms, place names, cohesive pairs.
+
+    Args:
+        texts: the corpus (article texts, titles); only the first LEARN_MAX_CHARS characters are read.
+        min_count: how often a place name must occur to be trusted (word pairs need one more).
+
+    Returns:
+        Sorted terms, none of which contains punctuation or a digit.
+    """
+    words: set[str] = set()
+    runs: list[str] = []
+    total = 0
+    for text in texts:
+        if total >= LEARN_MAX_CHARS:
+            break
+        total += len(text)
+        words.update(m.group(1) for m in QUOTED_TERM.finditer(text))
+        runs.extend(_CJK_RUN.findall(text))
+    words = {w for w in words if len(w) <= 6 and w[0] not in _EDGE_CHARS}
+    segmented = [jieba.lcut(run, HMM=False) for run in runs]
+    words.update(_place_names(segmented, min_count))
+    words.update(_cohesive_pairs(segmented, min_count + 1))
+    learned = sorted(w for w in words if w not in STOPWORDS)
+    logger.info("learned %d user words from %d characters", len(learned), total)
+    return learned
+
+
+def _boundaries(pieces: list[str]) -> set[int]:
+    ends, pos = {0}, 0
+    for piece in pieces:
+        pos += len(piece)
+        ends.add(pos)
+    return ends
+
+
+def _place_names(segmented: list[list[str]], min_count: int) -> set[str]:
+    """Shortest name + suffix that ends on a word boundary and whose left neighbours vary.
+
+    Varied left neighbours mean the name starts there rather than one word earlier (沁泉湖, not 在沁泉湖).
+    """
+    counts: Counter[str] = Counter()
+    left: defaultdict[str, set[str]] = defaultdict(set)
+    for pieces in segmented:
+        run, ends = "".join(pieces), _boundaries(pieces)
+        for suffix in PLACE_SUFFIXES:
+            start = run.find(suffix)
+            while start != -1:
+                if start + len(suffix) in ends:
+                    for size in (2, 3):
+                        begin = start - size
+                        if begin < 0:
+                            break
+                        cand = run[begin : start + len(suffix)]
+                        counts[cand] += 1
+                        left[cand].add(run[begin - 1] if begin > 0 else "^")
+                start = run.find(suffix, start + 1)
+    found = set()
+    for cand, n in counts.items():
+        name = cand[: -next(len(s) for s in PLACE_SUFFIXES if cand.endswith(s))]
+        if n < min_count or len(left[cand]) < 2 or name[0] in _EDGE_CHARS or name[-1] in _EDGE_CHARS:
+            continue
+        if len(name) == 3 and counts.get(cand[1:], 0) >= n and len(left[cand[1:]]) >= 2:
+            continue  # the two-character name already explains it
+        found.add(cand)
+    return found
+
+
+def _cohesive_pairs(segmented: list[list[str]], min_count: int) -> set[str]:
+    """Two adjacent jieba words (2-3 characters each) that occur together most of the time the rarer does."""
+    words: Counter[str] = Counter(w for pieces in segmented for w in pieces)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for pieces in segmented:
+        for first, second in zip(pieces, pieces[1:], strict=False):
+            if 2 <= len(first) <= 3 and 2 <= len(second) <= 3:
+                pairs[(first, second)] += 1
+    found = set()
+    for (first, second), n in pairs.items():
+        if n >= min_count and n >= COHESION * min(words[first], words[second]):
+            found.add(first + second)
+    return found
 
 
 _DEFAULT: Tokenizer | None = None
