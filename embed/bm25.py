@@ -1,0 +1,73 @@
+"""BM25 over jieba tokens: a thin wrapper over bm25s (sparse, numpy backend), plus document frequencies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DF_FILE = "df.json"
+"""Document frequency of every token, beside bm25s's own files: the summary helper's corpus IDF."""
+
+
+class BM25Index:
+    """Okapi BM25 (Lucene variant) over pre-tokenized passages; row i is chunk i."""
+
+    def __init__(self, model: bm25s.BM25, doc_freq: dict[str, int], num_docs: int) -> None:
+        self._model = model
+        self.doc_freq = doc_freq
+        self.num_docs = num_docs
+
+    @classmethod
+    def build(cls, corpus_tokens: Sequence[list[str]]) -> BM25Index:
+        """Index token lists (one per passage, in chunk order)."""
+        model = bm25s.BM25(method="lucene", backend="numpy")
+        # bm25s needs a non-empty vocabulary; an empty passage simply scores 0 everywhere.
+        model.index([list(toks) for toks in corpus_tokens], show_progress=False)
+        doc_freq = Counter(tok for toks in corpus_tokens for tok in set(toks))
+        return cls(model, dict(doc_freq), len(corpus_tokens))
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage for the query tokens (unknown tokens contribute nothing)."""
+        ids = self._model.get_tokens_ids(query_tokens)
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return self._model.get_scores(ids)
+
+    def top(self, query_tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids and scores of the best `n` passages with a positive score, best first."""
+        scores = self.scores(query_tokens)
+        n = min(n, len(scores))
+        if n == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        rows = np.argpartition(-scores, n - 1)[:n]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        keep = scores[rows] > 0
+        return rows[keep], scores[rows][keep]
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency, log(1 + (N - df + 0.5) / (df + 0.5)), as Lucene's BM25."""
+        df = self.doc_freq.get(token, 0)
+        return math.log(1.0 + (self.num_docs - df + 0.5) / (df + 0.5))
+
+    def save(self, folder: Path) -> None:
+        """Write bm25s's files and the document frequencies into `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self._model.save(str(folder), show_progress=False)
+        payload = {"num_docs": self.num_docs, "doc_freq": self.doc_freq}
+        (folder / DF_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        """Read what `save` wrote."""
+        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        payload = json.loads((folder / DF_FILE).read_text(encoding="utf-8"))
+        return cls(model, payload["doc_freq"], int(payload["num_docs"]))

@@ -1,0 +1,223 @@
+"""The index folder on disk: plain files, a manifest with checksums, written aside and swapped in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import faiss
+import numpy as np
+
+from .bm25 import BM25Index
+from .chunk import ChunkSettings
+from .datamodels import Article, Chunk
+from .errors import IndexCorruptError, IndexNotFoundError, ModelMismatchError
+
+if TYPE_CHECKING:
+    from .index import Index
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+FAISS_FILE = "faiss.index"
+EMBEDDINGS_FILE = "embeddings.npy"
+CHUNKS_FILE = "chunks.jsonl"
+ARTICLES_FILE = "articles.jsonl"
+USER_WORDS_FILE = "user_words.txt"
+BM25_DIR = "bm25"
+MODEL_DIR = "model"
+"""The folder layout; the manifest is written last, so a folder without one is known to be half-written."""
+
+REBUILD = "run `policyqa index` to rebuild it"
+
+
+def write_folder(index: Index, folder: Path) -> Path:
+    """Write `index` into a fresh sibling temp folder, then swap it in place of `folder`."""
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _restore_previous(folder)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        _write_files(index, tmp)
+        _swap_in(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("index saved to %s (%d chunks)", folder, len(index.chunks))
+    return folder
+
+
+def _write_files(index: Index, tmp: Path) -> None:
+    faiss.write_index(index.vectors, str(tmp / FAISS_FILE))
+    np.save(tmp / EMBEDDINGS_FILE, index.embeddings)
+    _write_jsonl(tmp / CHUNKS_FILE, (c.to_dict() for c in index.chunks))
+    _write_jsonl(tmp / ARTICLES_FILE, (a.to_dict() for a in index.articles.values()))
+    (tmp / USER_WORDS_FILE).write_text("".join(f"{w}\n" for w in index.user_words), encoding="utf-8")
+    index.bm25.save(tmp / BM25_DIR)
+    if index.model_dir is not None:
+        shutil.copytree(index.model_dir, tmp / MODEL_DIR)
+    manifest = index.manifest() | {"checksums": _checksums(tmp)}
+    # The manifest goes last: its presence marks a complete folder.
+    _write_durable(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Replace `folder` by `tmp` with renames only; `_restore_previous` undoes a crash between the two."""
+    previous = _previous_path(folder)
+    if folder.exists():
+        if previous.exists():
+            shutil.rmtree(previous)
+        os.rename(folder, previous)
+    os.rename(tmp, folder)
+    _fsync_dir(folder.parent)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def _previous_path(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.previous"
+
+
+def _restore_previous(folder: Path) -> None:
+    """A kill between the two renames leaves only the previous index, under its backup name: put it back."""
+    previous = _previous_path(folder)
+    if not folder.exists() and (previous / MANIFEST).is_file():
+        logger.warning("restoring the previous index from %s (an update was interrupted)", previous)
+        os.rename(previous, folder)
+
+
+def read_folder(folder: Path, model: str | None, version: int) -> dict[str, Any]:
+    """Verify and read an index folder into `Index` constructor arguments."""
+    _restore_previous(folder.resolve())
+    if not folder.is_dir():
+        raise IndexNotFoundError(f"no index at {folder}: run `policyqa index` to build one")
+    manifest = _read_manifest(folder)
+    if manifest.get("format_version") != version:
+        raise IndexCorruptError(
+            f"index at {folder} has format {manifest.get('format_version')}, this version reads {version}: "
+            + REBUILD
+        )
+    if model is not None and model != manifest["model"]:
+        raise ModelMismatchError(
+            f"index at {folder} was built with model {manifest['model']!r}, not {model!r}: "
+            f"run `policyqa index --model {model}` to rebuild it, or use the model it was built with"
+        )
+    _verify_checksums(folder, manifest.get("checksums", {}))
+    try:
+        kwargs = _read_files(folder, manifest)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(f"index at {folder} cannot be read ({exc}): {REBUILD}") from exc
+    _verify_counts(folder, manifest, kwargs)
+    return kwargs
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise IndexCorruptError(f"{folder} has no {MANIFEST} (half-written or not an index): {REBUILD}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} is damaged ({exc}): {REBUILD}") from exc
+    if not isinstance(manifest, dict) or "model" not in manifest or "counts" not in manifest:
+        raise IndexCorruptError(f"{path} lacks required fields: {REBUILD}")
+    return manifest
+
+
+def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    chunks = [Chunk(**row) for row in _read_jsonl(folder / CHUNKS_FILE)]
+    articles = {}
+    for row in _read_jsonl(folder / ARTICLES_FILE):
+        row["byline"] = tuple(row.get("byline") or ())
+        articles[row["article_id"]] = Article(**row)
+    words = (folder / USER_WORDS_FILE).read_text(encoding="utf-8").split("\n")
+    model_dir = folder / MODEL_DIR
+    return {
+        "chunks": chunks,
+        "articles": articles,
+        "embeddings": np.load(folder / EMBEDDINGS_FILE, allow_pickle=False),
+        "bm25": BM25Index.load(folder / BM25_DIR),
+        "user_words": [w for w in words if w],
+        "model": manifest["model"],
+        "encoder_name": manifest["encoder_name"],
+        "chunk_settings": ChunkSettings(**manifest["chunk_settings"]),
+        "model_dir": model_dir if model_dir.is_dir() else None,
+        "vectors": faiss.read_index(str(folder / FAISS_FILE)),
+    }
+
+
+def _verify_counts(folder: Path, manifest: dict[str, Any], kw: dict[str, Any]) -> None:
+    """Position is identity: chunks, vectors, BM25 docs and the manifest must all agree."""
+    counts = manifest["counts"]
+    found = {
+        "chunks": len(kw["chunks"]),
+        "vectors": int(kw["vectors"].ntotal),
+        "embeddings": int(kw["embeddings"].shape[0]),
+        "bm25_docs": kw["bm25"].num_docs,
+        "articles": len(kw["articles"]),
+    }
+    expected = {
+        "chunks": counts["chunks"],
+        "vectors": counts["chunks"],
+        "embeddings": counts["chunks"],
+        "bm25_docs": counts["chunks"],
+        "articles": counts["articles"],
+    }
+    bad = {k: (found[k], expected[k]) for k in found if found[k] != expected[k]}
+    if bad or kw["embeddings"].ndim != 2 or kw["embeddings"].shape[1] != manifest["dim"]:
+        raise IndexCorruptError(f"index at {folder} is inconsistent (found, expected: {bad}): {REBUILD}")
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _verify_checksums(folder: Path, expected: dict[str, str]) -> None:
+    if not expected:
+        raise IndexCorruptError(f"index at {folder} has no checksums: {REBUILD}")
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorruptError(f"index at {folder} lacks {name}: {REBUILD}")
+        if _sha256(path) != digest:
+            raise IndexCorruptError(f"{path} does not match its checksum (damaged or edited): {REBUILD}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_jsonl(path: Path, rows: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _write_durable(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

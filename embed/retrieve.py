@@ -1,0 +1,184 @@
+"""Search: BM25 and dense rankings fused by weighted reciprocal rank; duplicates collapsed; highlights."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .datamodels import Chunk, Hit
+from .errors import EmptyQueryError, ModelMismatchError
+
+if TYPE_CHECKING:
+    from .encoder import Encoder
+    from .index import Index
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+
+RRF_K = 60
+"""Reciprocal rank fusion constant (Cormack et al. 2009): flattens the head so neither ranker dominates."""
+
+CANDIDATES = 100
+"""How deep each ranker's list goes before fusion."""
+
+DUPLICATE_JACCARD = 0.8
+"""Passages whose character-bigram sets overlap this much are one passage said twice (reprints, overlaps)."""
+
+QUERY_CACHE = 1024
+"""Recent query vectors kept, so asking again (or evaluating several modes) does not re-encode."""
+
+
+def rrf(*rankings: np.ndarray, weights: tuple[float, ...] | None = None, k: int = RRF_K) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: sum of w / (k + rank) over the rankings a row is in (ranks from 1)."""
+    weights = weights or (1.0,) * len(rankings)
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, row in enumerate(ranking.tolist(), start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
+    return fused
+
+
+class Retriever:
+    """Searches one index with the encoder it was built with."""
+
+    def __init__(
+        self,
+        index: Index,
+        encoder: Encoder,
+        *,
+        weights: tuple[float, float] = (1.0, 1.0),
+        candidates: int = CANDIDATES,
+    ) -> None:
+        """Args: index, its encoder, RRF weights as (bm25, dense), and the depth of each ranking."""
+        if encoder.dim != index.dim:
+            raise ModelMismatchError(
+                f"the index has {index.dim}-dimensional vectors (model {index.model!r}) but the encoder "
+                f"{encoder.name!r} makes {encoder.dim}: run `policyqa index` to rebuild with this model"
+            )
+        self.index = index
+        self.encoder = encoder
+        self.weights = weights
+        self.candidates = candidates
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+        """The best `k` passages for `query`, best first.
+
+        Raises:
+            EmptyQueryError: the query is blank or only stopwords/punctuation.
+            ValueError: unknown mode or k < 1.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        query = query.strip()
+        tokens = self.index.tokenizer.tokenize_for_search(query)
+        if not tokens:
+            raise EmptyQueryError("the query has no searchable words (it is blank or only stopwords)")
+        if not self.index.chunks:
+            return []
+        n = max(self.candidates, 4 * k)
+        bm25_scores = self.index.bm25.scores(tokens) if mode != "dense" else None
+        qvec = self._query_vector(query) if mode != "bm25" else None
+        rows, scores = self._rank(mode, n, bm25_scores, qvec)
+        hits: list[Hit] = []
+        kept_grams: list[set[str]] = []
+        for row, score in zip(rows, scores, strict=True):
+            chunk = self.index.chunks[row]
+            grams = _bigrams(chunk.text)
+            if any(_jaccard(grams, g) >= DUPLICATE_JACCARD for g in kept_grams):
+                continue
+            kept_grams.append(grams)
+            hits.append(self._hit(chunk, score, bm25_scores, qvec, tokens))
+            if len(hits) == k:
+                break
+        return hits
+
+    def _rank(
+        self, mode: Mode, n: int, bm25_scores: np.ndarray | None, qvec: np.ndarray | None
+    ) -> tuple[list[int], list[float]]:
+        """Rows best first with the mode's score: BM25, cosine, or the fused RRF score."""
+        bm25_rows = _top(bm25_scores, n) if bm25_scores is not None else None
+        if mode == "bm25":
+            return bm25_rows.tolist(), bm25_scores[bm25_rows].tolist()
+        dense_rows, dense_scores = self.index.dense_search(qvec[None, :], n)
+        dense_rows, dense_scores = dense_rows[0], dense_scores[0]
+        valid = dense_rows >= 0  # FAISS pads with -1 when it finds fewer than n
+        dense_rows, dense_scores = dense_rows[valid], dense_scores[valid]
+        if mode == "dense":
+            return dense_rows.tolist(), dense_scores.tolist()
+        fused = rrf(bm25_rows, dense_rows, weights=self.weights)
+        order = sorted(fused, key=lambda row: (-fused[row], row))
+        return order, [fused[row] for row in order]
+
+    def _hit(
+        self,
+        chunk: Chunk,
+        score: float,
+        bm25_scores: np.ndarray | None,
+        qvec: np.ndarray | None,
+        tokens: list[str],
+    ) -> Hit:
+        row = chunk.chunk_id
+        return Hit(
+            chunk=chunk,
+            score=float(score),
+            dense_score=float(self.index.embeddings[row] @ qvec) if qvec is not None else None,
+            bm25_score=float(bm25_scores[row]) if bm25_scores is not None else None,
+            highlights=highlight_spans(chunk.text, tokens),
+        )
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        cached = self._cache.get(query)
+        if cached is None:
+            cached = np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
+            self._cache[query] = cached
+            if len(self._cache) > QUERY_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(query)
+        return cached
+
+
+def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the query's words in `text`, merged where they touch or overlap.
+
+    Single Chinese characters are skipped: alone they mark noise, not the words the user asked about.
+    """
+    terms = {t for t in tokens if len(t) > 1 or t.isdigit() or t.isascii()}
+    spans = sorted(
+        (m.start(), m.end())
+        for term in terms
+        for m in re.finditer(re.escape(term), text, flags=re.IGNORECASE)
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the `n` highest positive scores, best first (ties by row, so results are reproducible)."""
+    n = min(n, len(scores))
+    rows = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    rows = rows[scores[rows] > 0]
+    return rows[np.lexsort((rows, -scores[rows]))]
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
