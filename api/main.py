@@ -1,0 +1,194 @@
+"""The FastAPI app: factory, lifespan that loads the index once, request ids, size cap, error replies."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from anyio import to_thread
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from embed.config import Settings
+from embed.errors import (
+    ArticleNotFoundError,
+    EmptyQueryError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    ModelLoadError,
+    ModelMismatchError,
+    PolicyQAError,
+)
+
+from .routes import router
+from .service import Loader, Service, ServiceHolder
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+"""An incoming X-Request-ID is reused only when it is this tame (it ends up in logs and headers)."""
+
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The chat page loads nothing from elsewhere; saying so also stops any injected markup from running."""
+
+DOMAIN_STATUS: dict[type[PolicyQAError], int] = {
+    EmptyQueryError: 422,
+    ArticleNotFoundError: 404,
+    IndexNotFoundError: 503,
+    IndexCorruptError: 503,
+    ModelMismatchError: 503,
+    ModelLoadError: 503,
+}
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (X-Request-ID), adds security headers, and turns crashes into JSON 500s.
+
+    Pure ASGI rather than BaseHTTPMiddleware: it adds no task or body buffering per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request with its id attached; answer a JSON 500 if it crashes before responding."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers["X-Content-Type-Options"] = "nosniff"
+                if not scope["path"].startswith(("/docs", "/redoc")):  # Swagger UI comes from a CDN
+                    headers["Content-Security-Policy"] = PAGE_POLICY
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("request %s %s %s failed", request_id, scope["method"], scope["path"])
+            if started:
+                raise
+            body = {"detail": "internal server error", "request_id": request_id}
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over `max_bytes` with 413, by Content-Length or while streaming in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared length up front, then count what actually arrives."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"request body too large: the limit is {self.max_bytes} bytes"
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                # FastAPI lets an HTTPException from the body read through to the exception handlers.
+                raise HTTPException(status_code=413, detail=detail)
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+def _field_name(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        reason = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {}).get("error", "")
+        return JSONResponse({"detail": f"malformed JSON body: {reason}".rstrip(": ")}, status_code=400)
+    # No "input" echoed back: it can be a 200,000-character text.
+    listed = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+    detail = "; ".join(f"{_field_name(e['loc'])}: {e['msg']}" for e in errors)
+    return JSONResponse({"detail": detail, "errors": listed}, status_code=422)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 500)
+    if isinstance(exc, ArticleNotFoundError):
+        detail = f"no article with id {str(exc.args[0])[:80]!r}" if exc.args else "no such article"
+    elif isinstance(exc, EmptyQueryError):
+        detail = f"nothing searchable in the text: {exc}" if str(exc) else "nothing searchable in the text"
+    else:
+        detail = f"the index is unavailable: {exc}"
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Loading reads the index and the model from disk: seconds, so off the event loop.
+        service = await to_thread.run_sync(holder.load)
+        articles, chunks = service.counts()
+        log.info("serving %d articles, %d chunks, model %s", articles, chunks, service.model_name)
+        yield
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, *, loader: Loader | None = None) -> FastAPI:
+    """Build the app; nothing is loaded until startup (the lifespan), so importing this is cheap.
+
+    Args:
+        settings: defaults to `Settings.from_env()`.
+        loader: how to open the index (startup and /api/reload); tests pass one with a fake encoder.
+    """
+    settings = settings or Settings.from_env()
+    holder = ServiceHolder(settings, loader or Service.load)
+    app = FastAPI(
+        title="policyqa",
+        summary="问答与摘要：中文新闻档案 — extractive answers with cited passages.",
+        version="0.1.0",
+        lifespan=_lifespan(holder),
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(PolicyQAError, _domain_error)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # added last = outermost: sees every failure below
+    app.include_router(router)
+    # After the API routes, so that "/" serves the page without shadowing /api or /healthz.
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")
+    return app
+
+
+app = create_app()
+"""For `uvicorn api.main:app`; `policyqa serve` calls create_app(settings) itself."""

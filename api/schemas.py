@@ -1,0 +1,202 @@
+"""Pydantic models at the HTTP edge: the request and response shapes of CONTRACT.md, nothing more."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from embed.datamodels import Answer, Article, Hit, Summary
+
+QUESTION_MAX_CHARS = 500
+TOP_K_MAX = 20
+SUMMARIZE_MAX_TEXT_CHARS = 200_000
+
+
+def _not_blank(value: str) -> str:
+    # min_length=1 lets "   " through; a blank question would only reach the retriever as noise.
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    return value
+
+
+NonBlankStr = Annotated[str, AfterValidator(_not_blank)]
+"""A string with at least one non-space character."""
+
+NON_BLANK_SCHEMA = {"pattern": r"\S"}
+"""Tells schema readers what `_not_blank` checks, without pydantic's own (less readable) pattern error."""
+
+
+class _Strict(BaseModel):
+    """Request bodies: exact JSON types (no "5" for 5, no true for 1) and no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class AskRequest(_Strict):
+    """POST /api/ask body."""
+
+    question: NonBlankStr = Field(
+        min_length=1,
+        max_length=QUESTION_MAX_CHARS,
+        json_schema_extra=NON_BLANK_SCHEMA,
+        examples=["沁泉湖公园什么时候开园？"],
+    )
+    top_k: int = Field(default=5, ge=1, le=TOP_K_MAX, description="how many passages to retrieve and cite")
+
+
+class SummarizeRequest(_Strict):
+    """POST /api/summarize body."""
+
+    text: NonBlankStr = Field(
+        min_length=1, max_length=SUMMARIZE_MAX_TEXT_CHARS, json_schema_extra=NON_BLANK_SCHEMA
+    )
+    max_chars: int = Field(default=200, ge=20, le=2000, description="length budget of the summary")
+
+
+class PassageOut(BaseModel):
+    """A cited passage: one chunk of one article, with term highlights as [start, end) offsets into text."""
+
+    id: str
+    text: str
+    score: float
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    highlights: list[tuple[int, int]]
+    start: int = Field(description="where text begins in the whole article (an addition to the contract)")
+    end: int = Field(description="where text ends in the whole article")
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> PassageOut:
+        """The contract's PASSAGE from a library hit, plus the passage's span in its article."""
+        return cls(**hit.to_dict(), start=hit.chunk.start, end=hit.chunk.end)
+
+
+class SentenceOut(BaseModel):
+    """One answer sentence, copied verbatim from passages[passage].text[start:end]."""
+
+    text: str
+    passage: int
+    start: int
+    end: int
+
+
+class AskResponse(BaseModel):
+    """POST /api/ask reply; `found` is false when no passage held a sentence worth answering with."""
+
+    question: str
+    answer: str
+    found: bool
+    sentences: list[SentenceOut]
+    passages: list[PassageOut]
+    took_ms: float
+
+    @classmethod
+    def from_answer(cls, answer: Answer, took_ms: float) -> AskResponse:
+        """Wrap a library answer."""
+        shaped = answer.to_dict() | {"passages": [PassageOut.from_hit(h) for h in answer.hits]}
+        return cls(**shaped, took_ms=took_ms)
+
+
+class SearchResponse(BaseModel):
+    """GET /api/search reply."""
+
+    query: str
+    passages: list[PassageOut]
+    took_ms: float
+
+
+class SummarizeResponse(BaseModel):
+    """POST /api/summarize reply."""
+
+    summary: str
+    sentences: list[str]
+    keywords: list[str]
+
+    @classmethod
+    def from_summary(cls, summary: Summary) -> SummarizeResponse:
+        """Wrap a library summary."""
+        return cls(**summary.to_dict())
+
+
+class ArticleItem(BaseModel):
+    """One row of the article list."""
+
+    id: str
+    title: str
+    source: str
+    date: str | None
+    chars: int
+
+    @classmethod
+    def from_article(cls, article: Article) -> ArticleItem:
+        """List row for an article."""
+        return cls(
+            id=article.article_id,
+            title=article.title,
+            source=article.source,
+            date=article.date,
+            chars=len(article.text),
+        )
+
+
+class ArticleList(BaseModel):
+    """GET /api/articles reply: one page of rows and the total count."""
+
+    total: int
+    items: list[ArticleItem]
+
+
+class ArticleOut(BaseModel):
+    """GET /api/articles/{id} reply: the whole article with its summary and keywords."""
+
+    id: str
+    title: str
+    source: str
+    date: str | None
+    text: str
+    summary: str
+    keywords: list[str]
+
+    @classmethod
+    def from_article(cls, article: Article, summary: Summary) -> ArticleOut:
+        """Article plus its summary."""
+        return cls(
+            id=article.article_id,
+            title=article.title,
+            source=article.source,
+            date=article.date,
+            text=article.text,
+            summary=summary.text,
+            keywords=list(summary.keywords),
+        )
+
+
+class HealthOut(BaseModel):
+    """GET /healthz reply."""
+
+    status: str
+    articles: int
+    chunks: int
+    model: str
+
+
+class ReloadOut(BaseModel):
+    """POST /api/reload reply: the counts of the index now being served."""
+
+    status: str
+    articles: int
+    chunks: int
+    model: str
+    took_ms: float
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx reply: `detail` says what is wrong; `errors` lists each invalid field for 422s."""
+
+    detail: str
+    errors: list[dict] | None = None
+    request_id: str | None = None

@@ -1,0 +1,153 @@
+"""The one adapter between the HTTP layer and the library: a loaded index, and an atomic swap on reload."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from embed.config import Settings
+from embed.datamodels import Answer, Article, Hit, Summary
+from embed.errors import ArticleNotFoundError, IndexNotFoundError
+
+if TYPE_CHECKING:
+    from embed.index import Index
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUMMARY_CACHE = 512
+"""Article summaries are computed on first view and kept: an article's text never changes in one index."""
+
+
+class Service:
+    """Everything a request needs from one loaded index: retrieval, answers, summaries, the article table.
+
+    A `Service` is never mutated after construction (apart from its summary cache), so a request that
+    picked it up keeps a consistent index even while a reload swaps in a new one.
+    """
+
+    def __init__(self, retriever: Any, settings: Settings) -> None:
+        self.retriever = retriever
+        self.index = retriever.index
+        self.settings = settings
+        self.model_name: str = getattr(retriever.encoder, "name", "unknown")
+        self._article_ids: list[str] = list(self.index.articles)
+        self._summaries: dict[str, Summary] = {}
+
+    @classmethod
+    def load(cls, settings: Settings) -> Service:
+        """Open the index at settings.index_dir with the encoder it was built with.
+
+        Builds the index from settings.seeds_dir first when there is none, so that a fresh clone serves.
+        """
+        from embed.index import load_encoder_for
+        from embed.retrieve import Retriever
+
+        index = ensure_index(settings)
+        return cls(Retriever(index, load_encoder_for(index)), settings)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """The k best passages for a query."""
+        return list(self.retriever.search(query, k=k))
+
+    def ask(self, question: str, k: int) -> Answer:
+        """An extractive answer citing the k best passages."""
+        from embed.answer import answer_question
+
+        hits = self.search(question, k)
+        return answer_question(
+            question,
+            hits,
+            tokenizer=self.index.tokenizer,
+            encoder=self.retriever.encoder,
+            max_chars=self.settings.answer_max_chars,
+        )
+
+    def summarize(self, text: str, max_chars: int) -> Summary:
+        """An extractive summary of loose text."""
+        from embed.summarize import summarize_text
+
+        return summarize_text(text, max_chars=max_chars)
+
+    def articles(self, offset: int, limit: int) -> tuple[int, list[Article]]:
+        """The total count and one page of articles, in index order."""
+        ids = self._article_ids[offset : offset + limit]
+        return len(self._article_ids), [self.index.articles[i] for i in ids]
+
+    def article(self, article_id: str) -> tuple[Article, Summary]:
+        """One article and its summary; ArticleNotFoundError for an unknown id."""
+        article = self.index.articles.get(article_id)
+        if article is None:
+            raise ArticleNotFoundError(article_id)
+        summary = self._summaries.get(article_id)
+        if summary is None:
+            summary = self.summarize(article.text, self.settings.summary_max_chars)
+            if len(self._summaries) < ARTICLE_SUMMARY_CACHE:
+                self._summaries[article_id] = summary  # dict assignment is atomic under the GIL
+        return article, summary
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks) of the loaded index."""
+        return len(self.index.articles), len(self.index.chunks)
+
+
+def ensure_index(settings: Settings) -> Index:
+    """The index at settings.index_dir, built from settings.seeds_dir and saved there when there is none.
+
+    An index that is there but broken is not rebuilt behind the user's back: loading it raises
+    IndexCorruptError / ModelMismatchError with the fix in the message.
+    """
+    from embed.index import Index, build_index
+    from embed.ingest import read_corpus
+
+    try:
+        return Index.load(settings.index_dir)
+    except IndexNotFoundError:
+        log.info("no index in %s: building one from %s", settings.index_dir, settings.seeds_dir)
+    corpus = read_corpus([settings.seeds_dir])
+    index = build_index(corpus.articles, settings)
+    index.save(settings.index_dir)
+    return index
+
+
+Loader = Callable[[Settings], Service]
+
+
+class ServiceHolder:
+    """Holds the current `Service`; `reload` builds a new one beside it and swaps the reference.
+
+    Readers take `holder.current` once per request (a plain attribute read, atomic), so requests in
+    flight finish on the service they started with and nobody waits while a new index loads.
+    """
+
+    def __init__(self, settings: Settings, loader: Loader = Service.load) -> None:
+        self.settings = settings
+        self._loader = loader
+        self._current: Service | None = None
+        self._reload_lock = threading.Lock()
+
+    @property
+    def current(self) -> Service | None:
+        """The service answering new requests (None before startup finished)."""
+        return self._current
+
+    def load(self) -> Service:
+        """Load the index and make it current (startup)."""
+        self._current = self._loader(self.settings)
+        return self._current
+
+    def reload(self) -> Service | None:
+        """Load the index again and swap it in; None when another reload is already running.
+
+        A failed load raises and leaves the previous service in place.
+        """
+        if not self._reload_lock.acquire(blocking=False):
+            return None
+        try:
+            fresh = self._loader(self.settings)
+            self._current = fresh
+            log.info("index reloaded: %d articles, %d chunks", *fresh.counts())
+            return fresh
+        finally:
+            self._reload_lock.release()
