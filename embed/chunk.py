@@ -32,9 +32,9 @@ def chunk_article(article: Article, settings: Settings | ChunkSettings, first_id
 
     Each passage is the contiguous span `article.text[start:end]`. Sentences are packed greedily up to
     `max_chars`; the next passage starts with the previous one's last sentences when they fit in
-    `overlap_chars`, so a fact on a boundary is whole in at least one passage. A short last passage is
-    merged into the one before when the two fit. A single sentence longer than `max_chars` is cut at
-    clause breaks (or, failing that, hard) and never merged with neighbours.
+    `overlap_chars`, so a fact on a boundary is whole in at least one passage. A short last passage
+    reaches back over earlier sentences (a wider overlap) until it has `min_chars`.
+    A single sentence longer than `max_chars` is cut at clause breaks (or, failing that, hard).
     """
     rules = settings if isinstance(settings, ChunkSettings) else ChunkSettings.from_settings(settings)
     units = _units(split_sentences(article.text), rules.max_chars)
@@ -90,11 +90,18 @@ def _pack(units: list[tuple[int, int]], rules: ChunkSettings) -> list[tuple[int,
         group.append(unit)
         fresh += 1
     if group and fresh:
-        last = (group[0][0], group[-1][1])
-        if spans and last[1] - last[0] < rules.min_chars and last[1] - spans[-1][0] <= rules.max_chars:
-            last = (spans.pop()[0], last[1])
-        spans.append(last)
+        spans.append(_widen_tail(units, units.index(group[0]), rules))
     return spans
+
+
+def _widen_tail(units: list[tuple[int, int]], first: int, rules: ChunkSettings) -> tuple[int, int]:
+    """The last passage, reaching back over earlier sentences until it has `min_chars` (or would pass max)."""
+    end = units[-1][1]
+    while (
+        first > 0 and end - units[first][0] < rules.min_chars and end - units[first - 1][0] <= rules.max_chars
+    ):
+        first -= 1
+    return units[first][0], end
 
 
 def _overlap_tail(
