@@ -1,0 +1,101 @@
+"""Keywords of a text: TF-IDF over the shared tokenizer's words, with a corpus IDF or jieba's bundled one."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from .tokenize import tokenize
+
+MIN_KEYWORD_CHARS = 2
+"""Single characters are rarely meaningful keywords in Chinese (的-like particles, 区, 市)."""
+
+_NOT_A_KEYWORD = re.compile(r"^[\d.,%‰年月日号时点分:：\-/]+$|^\d")
+"""Numbers, dates and amounts are facts, not topics: keep them out of the keyword list."""
+
+
+@lru_cache(maxsize=1)
+def default_idf() -> dict[str, float]:
+    """The IDF table bundled with jieba: general Chinese, read from the installed package."""
+    import jieba.analyse
+
+    path = Path(jieba.analyse.__file__).with_name("idf.txt")
+    table: dict[str, float] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 2:
+                table[parts[0]] = float(parts[1])
+    return table
+
+
+@lru_cache(maxsize=1)
+def _default_fallback() -> float:
+    values = sorted(default_idf().values())
+    return values[len(values) // 2]
+
+
+def idf_lookup(idf: Mapping[str, float] | None) -> Callable[[str], float]:
+    """A word -> IDF function over `idf` (jieba's bundled table when None).
+
+    Unseen words get jieba's convention, the median, from the bundled table; a corpus table (from
+    `build_idf`) holds every corpus word, so a word it lacks is rarer than all of them and gets its maximum.
+    """
+    if idf is None:
+        table, fallback = default_idf(), _default_fallback()
+        return lambda token: table.get(token, fallback)
+    unseen: list[float] = []
+
+    def weight(token: str) -> float:
+        value = idf.get(token)
+        if value is not None:
+            return value
+        if not unseen:  # computed once, and only when needed: corpus tables can be large
+            unseen.append(max(idf.values(), default=1.0))
+        return unseen[0]
+
+    return weight
+
+
+def build_idf(documents: Iterable[Sequence[str]]) -> dict[str, float]:
+    """Smoothed IDF, log(1 + N / df), from tokenized documents (e.g. the corpus's articles)."""
+    df: Counter[str] = Counter()
+    n = 0
+    for tokens in documents:
+        n += 1
+        df.update(set(tokens))
+    return {token: math.log(1.0 + n / count) for token, count in df.items()}
+
+
+def extract_keywords(
+    text: str, k: int = 8, idf: Mapping[str, float] | None = None, *, tokens: Sequence[str] | None = None
+) -> list[str]:
+    """The `k` words of `text` with the highest TF-IDF, best first.
+
+    Args:
+        text: any text; blank text has no keywords.
+        k: how many keywords at most.
+        idf: word -> IDF, e.g. from `build_idf` over the indexed corpus; jieba's general table when None.
+        tokens: the text's tokens when the caller already has them (saves a second segmentation).
+    """
+    if k <= 0:
+        return []
+    words = [t for t in (tokenize(text) if tokens is None else tokens) if _is_candidate(t)]
+    if not words:
+        return []
+    tf = Counter(words)
+    weight = idf_lookup(idf)
+    first = {}
+    for position, word in enumerate(words):
+        first.setdefault(word, position)
+    # Ties (common in short texts) go to the word that appears first: earlier words carry the topic in news.
+    ranked = sorted(tf, key=lambda w: (-tf[w] * weight(w), first[w]))
+    return ranked[:k]
+
+
+def _is_candidate(token: str) -> bool:
+    return len(token) >= MIN_KEYWORD_CHARS and not _NOT_A_KEYWORD.match(token)

@@ -1,0 +1,163 @@
+"""Extractive article summaries: centrality × a news position prior, redundancy removed, order kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .datamodels import Sentence, Summary
+from .keywords import extract_keywords, idf_lookup
+from .sentences import split_sentences
+from .tokenize import tokenize
+
+MAX_CANDIDATES = 300
+"""Only the first sentences compete (with the prior below, sentence 300 weighs 1/301 of the first);
+the whole text still defines what is central. Keeps a 200,000-character input to a 300 × 300 graph."""
+
+POSITION_DECAY = 1.0
+"""Position prior 1 / (1 + i) ** POSITION_DECAY: news puts the event first (inverted pyramid)."""
+
+CENTRALITY_POWER = 0.5
+"""Score = prior × centrality ** CENTRALITY_POWER: centrality breaks near-ties of the prior, it does not
+overrule it (plain TextRank, with no prior, loses 2–8 ROUGE-L points to lead on news)."""
+
+REDUNDANCY = 0.5
+"""MMR-style discount: a candidate's score is multiplied by 1 - REDUNDANCY × (max cosine to the picks)."""
+
+DAMPING = 0.85
+"""PageRank damping of LexRank (Erkan & Radev 2004)."""
+
+KEYWORDS = 8
+"""Keywords per summary (the issue asks for 5–10)."""
+
+
+def select_by_budget(order: Sequence[int], lengths: Sequence[int], max_chars: int) -> list[int]:
+    """Take sentences in `order` while the total is shorter than `max_chars` (the last may cross it).
+
+    Returns the picks sorted back into reading order.
+    """
+    picked: list[int] = []
+    total = 0
+    for i in order:
+        if total >= max_chars:
+            break
+        picked.append(i)
+        total += lengths[i]
+    return sorted(picked)
+
+
+def lead_summary(text: str, max_chars: int = 200) -> Summary:
+    """The lead baseline: the first sentences of `text` under the contract's budget rule."""
+    sentences = split_sentences(text)
+    lengths = [len(s.text) for s in sentences]
+    picks = select_by_budget(range(len(sentences)), lengths, max_chars)
+    return _summary(sentences, picks, ())
+
+
+def summarize_text(
+    text: str, max_chars: int = 200, *, idf: Mapping[str, float] | None = None, keywords: int = KEYWORDS
+) -> Summary:
+    """An extractive summary of one article: whole sentences copied verbatim, in reading order, plus keywords.
+
+    Args:
+        text: the article (cleaned text; line breaks end sentences).
+        max_chars: the budget; sentences are added while the summary is shorter, so the last may cross it.
+        idf: word -> IDF of the corpus (better keywords and similarities); jieba's general table when None.
+        keywords: how many keywords to return.
+
+    Returns:
+        A `Summary`; blank text gives an empty one.
+    """
+    if max_chars <= 0:
+        raise ValueError(f"max_chars must be positive, got {max_chars}")
+    sentences = split_sentences(text)
+    tokens = [tokenize(s.text) for s in sentences]
+    words = extract_keywords(text, keywords, idf, tokens=[t for ts in tokens for t in ts])
+    if len(sentences) <= 1:
+        return _summary(sentences, list(range(len(sentences))), words)
+    scores, similarity = score_sentences(tokens, idf)
+    picks = _select_mmr(scores, similarity, [len(s.text) for s in sentences[: len(scores)]], max_chars)
+    return _summary(sentences, picks, words)
+
+
+def score_sentences(
+    tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score the first MAX_CANDIDATES sentences: position prior × centrality ** CENTRALITY_POWER.
+
+    Centrality is the mean of two views over TF-IDF sentence vectors, each scaled to max 1: LexRank
+    (how much the other candidates point to a sentence) and cosine to the whole text's centroid.
+
+    Returns:
+        (scores of the candidates, their cosine similarity matrix).
+    """
+    vectors = _tfidf_rows(tokens, idf)
+    candidates = vectors[:MAX_CANDIDATES]
+    similarity = (candidates @ candidates.T).toarray()
+    centroid = np.asarray(vectors.sum(axis=0)).ravel()
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    to_centroid = np.maximum(candidates @ centroid, 0.0)
+    centrality = (_unit_max(lexrank(similarity)) + _unit_max(to_centroid)) / 2
+    prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
+    return prior * centrality**CENTRALITY_POWER, similarity
+
+
+def lexrank(similarity: np.ndarray, damping: float = DAMPING, iterations: int = 30) -> np.ndarray:
+    """Continuous LexRank: PageRank over the cosine graph (no self-loops), by power iteration."""
+    n = len(similarity)
+    weights = np.maximum(similarity, 0.0)
+    np.fill_diagonal(weights, 0.0)
+    row_sums = weights.sum(axis=1, keepdims=True)
+    # A sentence with no neighbours (no content words) links uniformly, so the chain stays stochastic.
+    transition = np.where(row_sums > 0, weights / np.maximum(row_sums, 1e-12), 1.0 / n)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        rank = (1 - damping) / n + damping * (transition.T @ rank)
+    return rank
+
+
+def _tfidf_rows(tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None) -> sparse.csr_matrix:
+    """Unit-length TF-IDF rows, one per sentence (all-zero for a sentence without content words)."""
+    weight = idf_lookup(idf)
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for row, sentence_tokens in enumerate(tokens):
+        counts: dict[str, int] = {}
+        for token in sentence_tokens:
+            counts[token] = counts.get(token, 0) + 1
+        for token, count in counts.items():
+            rows.append(row)
+            cols.append(vocab.setdefault(token, len(vocab)))
+            vals.append(count * weight(token))
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(tokens), max(len(vocab), 1)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
+
+
+def _unit_max(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.ones_like(values)
+
+
+def _select_mmr(scores: np.ndarray, similarity: np.ndarray, lengths: list[int], max_chars: int) -> list[int]:
+    """Greedy picks by score, discounted by similarity to what is already picked, until the budget is met."""
+    remaining = list(range(len(scores)))
+    picked: list[int] = []
+    total = 0
+    while remaining and total < max_chars:
+        if picked:
+            overlap = similarity[np.ix_(remaining, picked)].max(axis=1)
+            gains = scores[remaining] * (1.0 - REDUNDANCY * overlap)
+        else:
+            gains = scores[remaining]
+        best = remaining.pop(int(np.argmax(gains)))
+        picked.append(best)
+        total += lengths[best]
+    return sorted(picked)
+
+
+def _summary(sentences: Sequence[Sentence], picks: Sequence[int], keywords: Sequence[str]) -> Summary:
+    chosen = tuple(sentences[i].text for i in picks)
+    return Summary(text="".join(chosen), sentences=chosen, keywords=tuple(keywords))
