@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import numpy as np
+
+from embed.bm25 import BM25Index
+
+DOCS = [
+    ["沁泉湖", "公园", "开园"],
+    ["大沙河", "治理", "生态"],
+    ["公园", "绿化", "公园"],
+    [],
+]
+
+
+def test_the_passage_with_the_rare_query_word_ranks_first():
+    rows, scores = BM25Index.build(DOCS).top(["沁泉湖", "公园"], 3)
+    assert rows[0] == 0
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_only_passages_with_a_positive_score_are_returned():
+    rows, _ = BM25Index.build(DOCS).top(["治理"], 10)
+    assert rows.tolist() == [1]
+
+
+def test_words_outside_the_vocabulary_match_nothing():
+    index = BM25Index.build(DOCS)
+    rows, scores = index.top(["不存在"], 5)
+    assert rows.size == 0 and scores.size == 0
+    assert not index.scores(["不存在"]).any()
+
+
+def test_rarer_words_have_a_higher_idf():
+    index = BM25Index.build(DOCS)
+    assert index.idf("沁泉湖") > index.idf("公园") > 0
+    assert index.idf("从未出现") > index.idf("沁泉湖")
+    assert index.doc_freq["公园"] == 2
+
+
+def test_save_and_load_give_the_same_scores(tmp_path):
+    index = BM25Index.build(DOCS)
+    index.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25")
+    query = ["公园", "生态"]
+    np.testing.assert_array_equal(index.scores(query), loaded.scores(query))
+    assert loaded.doc_freq == index.doc_freq and loaded.num_docs == 4
