@@ -12,7 +12,7 @@ from pathlib import Path
 from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -151,6 +151,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+async def _page() -> FileResponse:
+    """The chat page."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
 def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -185,8 +190,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost: sees every failure below
     app.include_router(router)
-    # After the API routes, so that "/" serves the page without shadowing /api or /healthz.
-    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")
+    # The page's assets under /static rather than a catch-all mount at "/", which would turn a wrong
+    # method on an API path (GET /api/ask) into a 404 instead of a 405.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)
     return app
 
 

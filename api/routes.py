@@ -11,6 +11,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import AfterValidator
 
 from embed.errors import PolicyQAError
 
@@ -26,12 +27,12 @@ from .schemas import (
     AskResponse,
     ErrorOut,
     HealthOut,
-    NonBlankStr,
     PassageOut,
     ReloadOut,
     SearchResponse,
     SummarizeRequest,
     SummarizeResponse,
+    not_blank,
 )
 
 ARTICLE_ID_MAX_CHARS = 256
@@ -59,7 +60,9 @@ def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
 def search(
     service: ServiceDep,
     q: Annotated[
-        NonBlankStr, Query(min_length=1, max_length=QUESTION_MAX_CHARS, json_schema_extra=NON_BLANK_SCHEMA)
+        str,
+        Query(min_length=1, max_length=QUESTION_MAX_CHARS, json_schema_extra=NON_BLANK_SCHEMA),
+        AfterValidator(not_blank),  # after the length checks, so that each error reads plainly
     ],
     top_k: Annotated[int, Query(ge=1, le=TOP_K_MAX)] = 5,
 ) -> SearchResponse:

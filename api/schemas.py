@@ -14,18 +14,19 @@ TOP_K_MAX = 20
 SUMMARIZE_MAX_TEXT_CHARS = 200_000
 
 
-def _not_blank(value: str) -> str:
+def not_blank(value: str) -> str:
+    """Refuse a string of only whitespace."""
     # min_length=1 lets "   " through; a blank question would only reach the retriever as noise.
     if not value.strip():
         raise PydanticCustomError("blank", "must not be blank")
     return value
 
 
-NonBlankStr = Annotated[str, AfterValidator(_not_blank)]
+NonBlankStr = Annotated[str, AfterValidator(not_blank)]
 """A string with at least one non-space character."""
 
 NON_BLANK_SCHEMA = {"pattern": r"\S"}
-"""Tells schema readers what `_not_blank` checks, without pydantic's own (less readable) pattern error."""
+"""Tells schema readers what `not_blank` checks, without pydantic's own (less readable) pattern error."""
 
 
 class _Strict(BaseModel):
