@@ -52,6 +52,21 @@ _EDGE_CHARS = frozenset(
 """Characters that rarely start or end a name; a candidate with one at its edge is a phrase, not a term."""
 
 
+_BASE_LOCK = threading.Lock()
+_BASE: tuple[dict[str, int], int] | None = None
+
+
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """The default jieba dictionary (word -> frequency, total), loaded once per process."""
+    global _BASE
+    with _BASE_LOCK:  # jieba's lazy initialisation is not thread-safe
+        if _BASE is None:
+            base = jieba.Tokenizer()
+            base.initialize()
+            _BASE = (base.FREQ, base.total)
+        return _BASE
+
+
 class Tokenizer:
     """jieba segmentation with stopwords, whole numbers and dates, and a user dictionary of domain terms.
 
@@ -60,20 +75,16 @@ class Tokenizer:
 
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         self._jieba = jieba.Tokenizer()
-        self._lock = threading.Lock()  # jieba's lazy initialisation is not thread-safe
+        # Copying the already-loaded base dictionary takes milliseconds; loading it again takes a second.
+        freq, total = _base_dictionary()
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
         self.user_words: tuple[str, ...] = tuple(sorted({w.strip() for w in user_words if w.strip()}))
         for word in self.user_words:
             # A high frequency makes jieba keep the term whole even where its parts are common words.
             self._jieba.add_word(word, freq=200_000)
 
-    def _ready(self) -> None:
-        if not self._jieba.initialized:
-            with self._lock:
-                self._jieba.initialize()
-
     def segment(self, text: str) -> list[str]:
         """All pieces in order (no filtering), protected spans kept whole."""
-        self._ready()
         pieces: list[str] = []
         pos = 0
         for match in PROTECTED.finditer(text):
