@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from embed.config import Settings
+from embed.datamodels import Article, Chunk, Hit
+from embed.index import build_index
+from embed.qa_eval import QAItem, evaluate_qa, is_relevant, read_qa, score_ranking
+from embed.retrieve import Retriever
+
+ARTICLES = [
+    Article("d#1", "沁泉湖", "沁泉湖公园计划明年5月1日开园。", "d.txt"),
+    Article("d#2", "大沙河", "大沙河治理完成投资3亿元。", "d.txt"),
+    Article("d#3", "投资", "固定资产投资增长19.5%。", "d.txt"),
+]
+
+
+def _hit(text: str, article_id: str = "x") -> Hit:
+    return Hit(Chunk(0, article_id, "", text, 0, len(text)), 1.0)
+
+
+def _write(tmp_path, rows) -> str:
+    path = tmp_path / "qa.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_relevance_ignores_whitespace():
+    assert is_relevant("明年 5月\n1日开园", ["明年5月1日"])
+    assert not is_relevant("明年开园", ["5月1日"])
+    assert not is_relevant("任何文字", [" "])
+
+
+def test_a_relevant_passage_at_rank_two_scores_half_mrr():
+    item = QAItem("q", "问", ("答案",), context_id="y")
+    scores = score_ranking([_hit("无关", "y"), _hit("这是答案", "z")], item)
+    assert scores == {"recall@1": 0.0, "recall@5": 1.0, "mrr@10": 0.5, "doc@1": 1.0}
+
+
+def test_no_relevant_passage_scores_zero_and_doc_at_1_needs_a_context_id():
+    scores = score_ranking([_hit("无关")], QAItem("q", "问", ("答案",)))
+    assert scores == {"recall@1": 0.0, "recall@5": 0.0, "mrr@10": 0.0}
+
+
+def test_evaluate_reports_every_mode_and_the_answer_hit_rate(tmp_path, fake_encoder):
+    retriever = Retriever(build_index(ARTICLES, Settings(index_dir=tmp_path), fake_encoder), fake_encoder)
+    qa = _write(
+        tmp_path,
+        [
+            {
+                "qid": "1",
+                "question": "沁泉湖公园什么时候开园？",
+                "answers": ["明年5月1日"],
+                "context_id": "d#1",
+            },
+            {"qid": "2", "question": "大沙河治理投资多少？", "answers": ["3亿元"], "context_id": "d#2"},
+            {"qid": "3", "question": "的了吗", "answers": ["不存在的答案"], "context_id": "d#3"},
+        ],
+    )
+    result = evaluate_qa(retriever, qa, answer_fn=lambda q: "明年5月1日开园" if "沁泉湖" in q else "")
+    assert result["n"] == 3 and result["mode"] == "hybrid"
+    assert set(result["modes"]) == {"bm25", "dense", "hybrid"}
+    for metrics in result["modes"].values():
+        assert metrics["recall@1"] == pytest.approx(2 / 3, abs=1e-3)
+        assert metrics["doc@1"] == pytest.approx(2 / 3, abs=1e-3)
+    assert result["recall@5"] == result["modes"]["hybrid"]["recall@5"]
+    assert result["answer_hit"] == pytest.approx(1 / 3)
+
+
+def test_a_malformed_line_names_the_file_and_line(tmp_path):
+    path = _write(tmp_path, [{"qid": "1", "question": "问", "answers": ["答"]}, {"qid": "2"}])
+    with pytest.raises(ValueError, match=r"qa.jsonl:2"):
+        read_qa(path)
+
+
+def test_the_seed_dev_file_reads_without_context_ids(shared_eval):
+    items = read_qa(shared_eval / "seeds_qa" / "dev.jsonl")
+    assert items and all(item.answers and item.context_id is None for item in items)
