@@ -1,0 +1,393 @@
+"""Page cleaning: normalise, drop layout noise, rejoin broken lines, keep repeated text once."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from .sentences import split_sentences
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+"""Han characters (CJK unified ideographs, extension A, compatibility)."""
+
+CJK_CONTEXT = CJK + "\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2014\u2026"
+"""Characters that make ASCII punctuation next to them Chinese (Han, CJK marks, quotes, dashes)."""
+
+TO_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
+"""ASCII punctuation typed inside Chinese text (NFKC also folds full-width punctuation to ASCII) → Chinese."""
+
+FOLD_WIDTH = str.maketrans({v: k for k, v in TO_FULL_WIDTH.items()} | {"…": "..."})
+"""The inverse map: `fold_width(clean_text(x))` is comparable character by character with `NFKC(x)`."""
+
+TERMINATORS = "。！？!?；;…：:"
+"""A line ending in one of these (plus closing quotes) ends its paragraph; a colon introduces a list."""
+
+CONTINUING_END = "，,、“‘《（(—-"
+"""A line ending in one of these stops mid-sentence, whatever follows."""
+
+OPEN_CLOSE = (("“", "”"), ("《", "》"), ("（", "）"), ("‘", "’"), ("「", "」"))
+"""Bracket pairs: a line with more openers than closers is unfinished."""
+
+LAYOUT_CREDIT = re.compile(r"^(?:责任编辑|责编|编辑|美编|版式|校对|组版|排版|审校|值班主任|终审)\s*[：:]")
+"""Page-production credits (编辑：陈彬, 版式：汪洋, 校对：…组版：…): layout, not content."""
+
+PHOTO_CREDIT = re.compile(rf"^(?:(?:本报)?(?:记者|通讯员|实习生))?\s*(?:[{CJK}·]{{2,4}}\s*){{1,3}}摄(?:影)?$")
+"""A whole line crediting a photo: 张双杰 摄, 本报记者 郭树勋 摄."""
+
+INLINE_PHOTO_CREDIT = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*[{CJK}]{{2,4}}\s*摄")
+"""A photo credit inside a line: the line is a photo caption (…截至8月底…18万片。本报记者 王正义 摄)."""
+
+CAPTION_START = re.compile(r"^(?:图为|上图|下图|左图|右图|图片说明|图：)")
+"""How captions open when they say so."""
+
+CAPTION_MAX_CHARS = 80
+"""A line before a photo credit is its caption only if it is a short sentence, not a body paragraph."""
+
+PROMOTION = re.compile(r"扫码|扫一扫|扫描二维码|长按识别|公众号|微信号|客户端下载|抖音号|视频号")
+"""Promotion for the paper's own channels (扫码关注…公众号)."""
+
+PROMOTION_MAX_CHARS = 80
+"""Body text may mention a 二维码 or 公众号; only short lines that say so are promotions."""
+
+LEAD = re.compile(
+    rf"^(?:【?本报讯】?|本报[{CJK}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电|新华社[{CJK}]{{0,8}}\d{{1,2}}月\d{{1,2}}日电)"
+)
+"""The opening of a news article's first paragraph (本报讯（记者…）)."""
+
+BYLINE = re.compile(
+    rf"^(?:(?:本报)?(?:记者|通讯员|特约记者|实习生)\s*(?:[{CJK}·]{{2,4}}[\s、]*){{1,4}}"
+    rf"|(?:[{CJK}·]{{2,4}}[\s、]+){{1,3}}本报(?:记者|通讯员)"
+    rf"|[□■◇◆]\s*[{CJK}·]{{2,4}})$"
+)
+"""A byline line of a feature or commentary: 本报记者 郭树勋 付凯明, 本报通讯员 张攀, □ 严实."""
+
+SUBTITLE = re.compile(r"^(?:——|--|—)")
+"""A subtitle (副题) line: ——焦作国家创新型特色园区招商引资项目签约仪式侧记."""
+
+HEADING_MAX_CHARS = 64
+"""Headlines are short; a longer line without end punctuation is a broken body line."""
+
+BODY_MIN_CHARS = 24
+"""A line this long with inner punctuation is body text; short ones may be subheadings."""
+
+LATIN_DEBRIS = re.compile(
+    rf"(?<=[{CJK_CONTEXT}])\s+[a-z]{{1,6}}\s+(?=[{CJK}])|(?<=[{CJK}])(?:and|or|the|of)(?=[{CJK}])"
+)
+"""Lower-case English words stranded between Chinese characters by OCR (技术水平 and 创新能力).
+
+Upper-case and alphanumeric terms (GDP, PPP, S104, 4S店, 5G) are real and kept.
+"""
+
+DUP_MIN_CHARS = 12
+"""Sentences shorter than this may repeat legitimately (会议要求：); longer repeats are layout or OCR."""
+
+MAX_PASSES = 6
+"""clean_text repeats its pass until nothing changes; removals can only shrink the text, so few are needed."""
+
+_CJK_SPACE = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t\u3000]+(?=[{CJK_CONTEXT}])(?!记者|通讯员)")
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t]*[,;:()!?]")
+_PUNCT_BEFORE_CJK = re.compile(rf"[,;:()!?](?=[ \t]*[{CJK_CONTEXT}])")
+_LEAD_INSIDE = re.compile(r"(?<=\S)\s*(?=本报讯)")
+_INNER_PUNCT = re.compile(r"[。，,、；;：:！？!?]")
+_END_PUNCT = re.compile(r"[。！？!?；;]")
+_OVERLAP = re.compile(r"^[^。！？；;!?\s]{1,4}[。！？；;!?]")
+_PUNCT_SPACE = re.compile(r"(?<=[，。、；：！？（“])\s+|\s+(?=[，。、；：！？）”])")
+_CLOSERS = "”’」』）)】》\"'"
+
+
+def normalize(text: str) -> str:
+    """NFKC, Unix newlines, no control characters, ASCII punctuation inside Chinese made Chinese.
+
+    NFKC folds full-width letters and digits to ASCII (ＧＤＰ -> GDP) but also full-width punctuation
+    (，-> ,), which is why punctuation with a Chinese neighbour on its line is mapped back.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text).replace("...", "…")
+    return _chinese_punctuation(text)
+
+
+def fold_width(text: str) -> str:
+    """Undo the punctuation mapping of `normalize` (，-> , …-> ...), for comparing output with input."""
+    return text.translate(FOLD_WIDTH)
+
+
+def _chinese_punctuation(text: str) -> str:
+    # Converting one mark can give the next one a Chinese neighbour ("中),(" -> "中）,("), so repeat.
+    while True:
+        converted = _PUNCT_AFTER_CJK.sub(_to_full_width, _PUNCT_BEFORE_CJK.sub(_to_full_width, text))
+        if converted == text:
+            return text
+        text = converted
+
+
+def _to_full_width(match: re.Match[str]) -> str:
+    return match.group().translate(TO_FULL_WIDTH)
+
+
+def is_heading_like(line: str) -> bool:
+    """A short line with no sentence punctuation and no dangling clause: a headline, kicker or subheading."""
+    return (
+        0 < len(line) <= HEADING_MAX_CHARS
+        and not _END_PUNCT.search(line)
+        and line[-1] not in CONTINUING_END
+        and not LEAD.match(line)
+        and all(line.count(a) == line.count(b) for a, b in OPEN_CLOSE)
+    )
+
+
+def ends_paragraph(line: str) -> bool:
+    """Whether a line ends with a sentence terminator (closing quotes after it allowed)."""
+    stripped = line.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in TERMINATORS
+
+
+def clean_text(text: str) -> str:
+    """Clean one page (or article) of newspaper text into one paragraph per line.
+
+    NFKC-normalises, drops layout and photo credits, captions and promotions, rejoins lines broken
+    mid-sentence, removes Latin OCR debris and keeps repeated sentences once. It only ever deletes
+    characters of `normalize(text)` or turns whitespace into line breaks, so every kept character
+    came from the input in order, and it is idempotent: the pass is repeated until nothing changes.
+    """
+    current = _settle(text)
+    for _ in range(MAX_PASSES):
+        deduped = "\n".join(_drop_repeats(current.split("\n"))) if current else current
+        if deduped == current:
+            break
+        # Removing a repeat makes new neighbours, which may need rejoining; repeats are checked again
+        # only if that changed something (on unchanged lines the check would drop nothing more).
+        current = _settle(deduped)
+        if current == deduped:
+            break
+    return current
+
+
+def _settle(text: str) -> str:
+    """Repeat the line pass until it changes nothing."""
+    for _ in range(MAX_PASSES):
+        cleaned = _clean_pass(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _clean_pass(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in normalize(text).split("\n")]
+    lines = [piece for line in lines if line for piece in _split_inline_lead(line)]
+    lines = _drop_noise(lines)
+    lines = _rejoin(lines)
+    lines = [_tidy_body(line) for line in lines]
+    return "\n".join(line for line in lines if line and not _is_promotion(line))
+
+
+def _is_promotion(line: str) -> bool:
+    return len(line) <= PROMOTION_MAX_CHARS and PROMOTION.search(line) is not None
+
+
+def _split_inline_lead(line: str) -> list[str]:
+    """`示范区 扎实创建美丽学校 本报讯（…）连日` -> the headline and the lead on their own lines."""
+    match = _LEAD_INSIDE.search(line)
+    if match and match.start() > 0:
+        head = line[: match.start()].strip()
+        if is_heading_like(head):
+            return [head, line[match.end() :]]
+    return [line]
+
+
+def _drop_noise(lines: list[str]) -> list[str]:
+    """Remove layout credits, photo credits with their captions, captions and promotions."""
+    keep = [True] * len(lines)
+    for i, line in enumerate(lines):
+        if LAYOUT_CREDIT.match(line) or CAPTION_START.match(line) and len(line) <= CAPTION_MAX_CHARS:
+            keep[i] = False
+        elif PHOTO_CREDIT.match(line):
+            keep[i] = False
+            # The caption sits just before its credit and is a short sentence (a headline has no 。).
+            if i > 0 and len(lines[i - 1]) <= CAPTION_MAX_CHARS and ends_paragraph(lines[i - 1]):
+                keep[i - 1] = keep[i - 1] and bool(LEAD.match(lines[i - 1]))
+        elif INLINE_PHOTO_CREDIT.search(line) and not LEAD.match(line):
+            keep[i] = False
+    return [line for line, kept in zip(lines, keep, strict=True) if kept]
+
+
+def _protected(lines: list[str]) -> set[int]:
+    """Lines never joined to a neighbour: leads, bylines, subtitles and the headline block before them."""
+    protected: set[int] = set()
+    for i, line in enumerate(lines):
+        if LEAD.match(line) or BYLINE.match(line) or SUBTITLE.match(line):
+            protected.add(i)
+            j = i - 1
+            while j >= 0 and i - j <= 4 and is_heading_like(lines[j]) and not ends_paragraph(lines[j]):
+                protected.add(j)
+                j -= 1
+    return protected
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    """Join each line broken in mid-sentence with the line that continues it."""
+    protected = _protected(lines)
+    out: list[str] = []
+    joinable = False
+    for i, line in enumerate(lines):
+        line = _drop_overlap(out[-1], line) if out else line
+        if not line:
+            continue
+        if out and joinable and i not in protected and _continues(out[-1], line):
+            out[-1] = _glue(out[-1], line)
+        else:
+            out.append(line)
+            joinable = i not in protected or bool(LEAD.match(line))
+    return out
+
+
+def _drop_overlap(head: str, tail: str) -> str:
+    """`…加快推进。` then `进。示范区…`: a line that repeats the end of the previous one loses the repeat."""
+    match = _OVERLAP.match(tail)
+    if match and head.endswith(match.group()):
+        return tail[match.end() :].lstrip()
+    return tail
+
+
+def _continues(head: str, tail: str) -> bool:
+    """Whether `tail` continues the sentence that `head` leaves unfinished."""
+    if ends_paragraph(head):
+        return False
+    if head[-1] in CONTINUING_END or any(head.count(a) > head.count(b) for a, b in OPEN_CLOSE):
+        return True
+    if PROMOTION.search(head):
+        return False
+    if len(head) >= BODY_MIN_CHARS and _INNER_PUNCT.search(head):
+        return True
+    return _word_spans(head, tail)
+
+
+def _word_spans(head: str, tail: str) -> bool:
+    """Whether jieba reads a word across the break (要进 | 一步 -> 进一步): the line was cut inside it."""
+    left, right = head[-4:], tail[:4]
+    if not (re.match(f"[{CJK}]", left[-1]) and re.match(f"[{CJK}]", right[0])):
+        return False
+    pos = 0
+    for word in _jieba().lcut(left + right, HMM=False):
+        if pos < len(left) < pos + len(word):
+            return True
+        pos += len(word)
+    return False
+
+
+@functools.cache
+def _jieba():  # noqa: ANN202 - jieba has no types
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _glue(head: str, tail: str) -> str:
+    # Latin words broken across lines keep a space; Chinese text has none.
+    if head[-1].isascii() and head[-1].isalnum() and tail[0].isascii() and tail[0].isalnum():
+        return f"{head} {tail}"
+    return head + tail
+
+
+def _tidy_body(line: str) -> str:
+    """In body lines: drop column-wrap spaces between Chinese characters and stranded Latin words.
+
+    Headlines keep their spaces: they separate kicker, title and subtitle parts.
+    """
+    if is_heading_like(line) and not LEAD.match(line):
+        return line
+    line = LATIN_DEBRIS.sub("", line)
+    return _PUNCT_SPACE.sub("", _CJK_SPACE.sub("", line))
+
+
+def _drop_repeats(lines: list[str]) -> list[str]:
+    """Keep each sentence once per page (exact or near-duplicate), and each headline once."""
+    seen_headings: set[str] = set()
+    sentences = NearDuplicates()
+    out: list[str] = []
+    for line in lines:
+        if is_heading_like(line) and not LEAD.match(line):
+            key = line.replace(" ", "")
+            if len(key) >= DUP_MIN_CHARS // 2 and not BYLINE.match(line) and key in seen_headings:
+                continue
+            seen_headings.add(key)
+            out.append(line)
+            continue
+        kept = [
+            s.text for s in split_sentences(line) if len(s.text) < DUP_MIN_CHARS or not sentences.seen(s.text)
+        ]
+        if kept:
+            out.append("".join(kept))
+    return out
+
+
+NGRAM = 3
+"""Character n-gram size for near-duplicate tests: 3-grams tell Chinese sentences apart well."""
+
+NEAR_DUP_JACCARD = 0.8
+"""Two texts whose n-gram sets overlap this much (Jaccard) are the same text with OCR noise."""
+
+NEAR_DUP_CONTAINED = 0.9
+"""A text whose n-grams are this much inside an earlier one is a truncated copy of it."""
+
+NEAR_DUP_MIN_CHARS = 20
+"""Shorter texts are compared exactly only: a few changed characters can change their meaning."""
+
+BUCKET_LIMIT = 64
+"""Candidates checked per sketch key; bounds the work on huge inputs (a rare miss, never a wrong drop)."""
+
+
+def ngrams(text: str, n: int = NGRAM) -> frozenset[str]:
+    """The set of character n-grams of `text` without whitespace (the text itself when shorter)."""
+    text = "".join(text.split())
+    if len(text) <= n:
+        return frozenset([text]) if text else frozenset()
+    return frozenset(text[i : i + n] for i in range(len(text) - n + 1))
+
+
+class NearDuplicates:
+    """Remembers texts and says whether a new one repeats an earlier one, exactly or nearly.
+
+    Candidates come from a small sketch (the smallest and largest n-gram, the first and last
+    characters), so each check costs a few set comparisons instead of one per earlier text.
+    """
+
+    def __init__(self) -> None:
+        self._exact: set[str] = set()
+        self._grams: list[frozenset[str]] = []
+        self._buckets: dict[tuple[int, str], list[int]] = {}
+
+    def seen(self, text: str) -> bool:
+        """True if `text` repeats an earlier text; otherwise remember it and return False."""
+        key = "".join(text.split())
+        if key in self._exact:
+            return True
+        self._exact.add(key)
+        if len(key) < NEAR_DUP_MIN_CHARS:
+            return False
+        grams = ngrams(key)
+        keys = _sketch(key, grams)
+        for bucket_key in keys:
+            for j in self._buckets.get(bucket_key, ())[-BUCKET_LIMIT:]:
+                if _near(grams, self._grams[j]):
+                    return True
+        index = len(self._grams)
+        self._grams.append(grams)
+        for bucket_key in keys:
+            self._buckets.setdefault(bucket_key, []).append(index)
+        return False
+
+
+def _sketch(key: str, grams: frozenset[str]) -> list[tuple[int, str]]:
+    # Extremes of the n-gram set survive scattered OCR edits; head and tail survive truncation.
+    return [(0, min(grams)), (1, max(grams)), (2, key[: 2 * NGRAM]), (3, key[-2 * NGRAM :])]
+
+
+def _near(new: frozenset[str], old: frozenset[str]) -> bool:
+    common = len(new & old)
+    return common >= NEAR_DUP_JACCARD * len(new | old) or common >= NEAR_DUP_CONTAINED * len(new)
