@@ -157,7 +157,7 @@ def _claim_interleaved_headline(prev: _Draft, nxt: _Draft) -> None:
     """
     for k in range(max(1, len(prev.body) - INTERLEAVE_WINDOW), len(prev.body)):
         line = prev.body[k]
-        if not (is_heading_like(line) and len(line) >= TITLE_MIN_CHARS and not _INNER_MARK.search(line)):
+        if not (_headline_like(line) and not _INNER_MARK.search(line)):
             continue
         grams = _bigrams(line)
         before = _bigrams("".join(prev.body[:k]))
@@ -179,6 +179,9 @@ def _overlap(part: set[str], whole: set[str]) -> float:
 
 
 def _to_article(draft: _Draft, article_id: str, source: str) -> Article:
+    if not draft.title and len(draft.body) > 1 and _headline_like(draft.body[0]):
+        # An untitled piece opening with a headline-shaped line (编者按 …) is titled by that line.
+        draft.title.append(draft.body.pop(0))
     title = " ".join(draft.title) or derive_title(draft.body)
     # Interleaved columns can put fragments before the lead; the lead still holds date and credit.
     first = next((k for k, p in enumerate(draft.body) if LEAD.match(p)), 0)
@@ -193,6 +196,10 @@ def _to_article(draft: _Draft, article_id: str, source: str) -> Article:
         year_basis=basis,
         byline=find_byline(draft.body[first], draft.bylines),
     )
+
+
+def _headline_like(line: str) -> bool:
+    return is_heading_like(line) and len(line) >= TITLE_MIN_CHARS and not LEAD.match(line)
 
 
 def derive_title(paragraphs: list[str]) -> str:

@@ -91,6 +91,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\uf
 _PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t]*[,;:()!?]")
 _PUNCT_BEFORE_CJK = re.compile(rf"[,;:()!?](?=[ \t]*[{CJK_CONTEXT}])")
 _LEAD_INSIDE = re.compile(r"(?<=\S)\s*(?=本报讯)")
+_CLAUSE_MARK = re.compile(r"[，、]")
 _INNER_PUNCT = re.compile(r"[。，,、；;：:！？!?]")
 _END_PUNCT = re.compile(r"[。！？!?；;]")
 _OVERLAP = re.compile(r"^[^。！？；;!?\s]{1,4}[。！？；;!?]")
@@ -315,6 +316,9 @@ def _drop_repeats(lines: list[str]) -> list[str]:
             key = line.replace(" ", "")
             if len(key) >= DUP_MIN_CHARS // 2 and not BYLINE.match(line) and key in seen_headings:
                 continue
+            # A long unfinished clause that repeats earlier body text is a truncated copy, not a headline.
+            if _CLAUSE_MARK.search(line) and sentences.repeats(line):
+                continue
             seen_headings.add(key)
             out.append(line)
             continue
@@ -364,22 +368,30 @@ class NearDuplicates:
 
     def seen(self, text: str) -> bool:
         """True if `text` repeats an earlier text; otherwise remember it and return False."""
+        if self.repeats(text):
+            return True
+        key = "".join(text.split())
+        self._exact.add(key)
+        if len(key) >= NEAR_DUP_MIN_CHARS:
+            grams = ngrams(key)
+            index = len(self._grams)
+            self._grams.append(grams)
+            for bucket_key in _sketch(key, grams):
+                self._buckets.setdefault(bucket_key, []).append(index)
+        return False
+
+    def repeats(self, text: str) -> bool:
+        """True if `text` is, exactly or nearly, a text seen before (without remembering it)."""
         key = "".join(text.split())
         if key in self._exact:
             return True
-        self._exact.add(key)
         if len(key) < NEAR_DUP_MIN_CHARS:
             return False
         grams = ngrams(key)
-        keys = _sketch(key, grams)
-        for bucket_key in keys:
+        for bucket_key in _sketch(key, grams):
             for j in self._buckets.get(bucket_key, ())[-BUCKET_LIMIT:]:
                 if _near(grams, self._grams[j]):
                     return True
-        index = len(self._grams)
-        self._grams.append(grams)
-        for bucket_key in keys:
-            self._buckets.setdefault(bucket_key, []).append(index)
         return False
 
 
