@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
@@ -41,7 +43,7 @@ def _encoder(model: str):
     return None
 
 
-def measure(size: int, model: str) -> dict:
+def measure(size: int, model: str, save_vectors: Path | None = None) -> dict:
     """Build, save, load and search one size; runs inside the child process."""
     from scaled_corpus import scaled_articles
 
@@ -65,6 +67,12 @@ def measure(size: int, model: str) -> dict:
         load_s = time.perf_counter() - start
         encoder = _encoder(model) or load_encoder_for(index)
         retriever = Retriever(index, encoder)
+        if save_vectors:  # for benchmarks/ann_recall.py
+            from scaled_corpus import questions
+
+            save_vectors.mkdir(parents=True, exist_ok=True)
+            np.save(save_vectors / f"passages-{size}.npy", index.embeddings)
+            np.save(save_vectors / f"queries-{size}.npy", encoder.encode_queries(questions(1000)))
         latency = {mode: _latency(retriever, mode) for mode in ("bm25", "dense", "hybrid")}
     return {
         "size": size,
@@ -105,15 +113,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--model", default="builtin", help="builtin (default), fake, or a model path")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--save-vectors", type=Path, default=None, help="folder for ann_recall.py inputs")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.child is not None:
-        print(json.dumps(measure(args.child, args.model)))
+        print(json.dumps(measure(args.child, args.model, args.save_vectors)))
         return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         cmd = [sys.executable, __file__, "--child", str(size), "--model", args.model]
+        if args.save_vectors:
+            cmd += ["--save-vectors", str(args.save_vectors)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
