@@ -177,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--summaries", type=Path, help="JSONL {id, text, summary}")
     sp.add_argument("--corpus", nargs="+", type=Path, help="index these into a fresh temporary index first")
     sp.add_argument("--model", help="embedding model for --corpus (default builtin)")
-    sp.add_argument("--top-k", type=int, default=10)
+    sp.add_argument("--top-k", type=int, default=5, help="passages the answer uses (default 5)")
     sp.add_argument("--max-chars", type=int, default=150)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     return p

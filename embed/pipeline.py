@@ -1,0 +1,117 @@
+"""The stages composed: build or update an index from files, open it for search, ask, evaluate.
+
+The CLI and the HTTP service both call these, so there is one way to get from files to answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .datamodels import Answer, Corpus
+from .errors import IndexNotFoundError, PolicyQAError
+from .index import Index, build_index, load_encoder_for, update_index
+from .retrieve import Retriever
+
+logger = logging.getLogger(__name__)
+
+
+class NoArticlesError(PolicyQAError):
+    """Nothing indexable was found in the given paths."""
+
+
+def read(paths: Sequence[str | Path]) -> Corpus:
+    """Read, clean and split the files under `paths`; skipped files are logged, never fatal."""
+    from .ingest import read_corpus
+
+    return read_corpus(paths)
+
+
+def build(settings: Settings, paths: Sequence[str | Path]) -> dict[str, Any]:
+    """Index the articles under `paths` into settings.index_dir (atomically); returns a report."""
+    start = time.perf_counter()
+    corpus = read(paths)
+    if not corpus.articles:
+        raise NoArticlesError(f"no articles found in {', '.join(map(str, paths))}; nothing was indexed")
+    index = build_index(corpus.articles, settings)
+    index.save(settings.index_dir)
+    return _report(index, corpus, settings, time.perf_counter() - start)
+
+
+def update(settings: Settings, add: Sequence[str | Path], remove: Sequence[str]) -> dict[str, Any]:
+    """Add new/changed articles from `add` and remove the ids in `remove`, re-embedding only what changed."""
+    start = time.perf_counter()
+    index = Index.load(settings.index_dir)
+    corpus = read(add) if add else Corpus(articles=())
+    new_index, changes = update_index(index, corpus.articles, settings, load_encoder_for(index), remove)
+    new_index.save(settings.index_dir)
+    report = _report(new_index, corpus, settings, time.perf_counter() - start)
+    report.update(changes.to_dict())
+    return report
+
+
+def _report(index: Index, corpus: Corpus, settings: Settings, seconds: float) -> dict[str, Any]:
+    return {
+        "index_dir": str(settings.index_dir),
+        "model": index.model,
+        "articles": len(index.articles),
+        "chunks": len(index.chunks),
+        "files_read": corpus.files_read,
+        "skipped": [str(s) for s in corpus.skipped],
+        "reprints_dropped": corpus.duplicates_dropped,
+        "seconds": round(seconds, 2),
+    }
+
+
+def ensure_index(settings: Settings) -> Index:
+    """The index at settings.index_dir; built from settings.seeds_dir first when there is none.
+
+    An index that is there but broken is not rebuilt behind the user's back: loading it raises
+    IndexCorruptError / ModelMismatchError with the fix in the message.
+    """
+    try:
+        return Index.load(settings.index_dir)
+    except IndexNotFoundError:
+        logger.warning("no index in %s: building one from %s", settings.index_dir, settings.seeds_dir)
+    build(settings, [settings.seeds_dir])
+    return Index.load(settings.index_dir)
+
+
+def open_retriever(settings: Settings, index: Index | None = None) -> Retriever:
+    """A retriever over the saved index, with the encoder the index was built with."""
+    index = index if index is not None else Index.load(settings.index_dir)
+    return Retriever(index, load_encoder_for(index))
+
+
+def ask(retriever: Retriever, question: str, k: int = 5, max_chars: int = 200) -> Answer:
+    """Retrieve the k best passages and answer from them with copied sentences."""
+    from .answer import answer_question
+
+    hits = retriever.search(question, k=k)
+    return answer_question(
+        question, hits, tokenizer=retriever.index.tokenizer, encoder=retriever.encoder, max_chars=max_chars
+    )
+
+
+def evaluate(
+    settings: Settings, qa_path: str | Path, k: int = 5, corpus: Sequence[str | Path] | None = None
+) -> dict[str, Any]:
+    """Retrieval metrics for BM25, dense and hybrid search, and the answer hit rate, on one QA file.
+
+    With `corpus`, those files are indexed into a temporary folder first; otherwise the saved index is used.
+    """
+    from .qa_eval import evaluate_qa
+
+    if corpus:
+        with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:
+            scratch = replace(settings, index_dir=Path(tmp) / "index")
+            build(scratch, corpus)
+            return evaluate(scratch, qa_path, k=k)
+    retriever = open_retriever(settings)
+    return evaluate_qa(retriever, qa_path, answer_fn=lambda q: ask(retriever, q, k=k).text)
