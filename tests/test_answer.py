@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from embed.answer import NOT_FOUND, answer_question
+from embed.datamodels import Chunk, Hit
+from embed.errors import EmptyQueryError
+from embed.qa_eval import is_relevant
+from embed.sentences import split_sentences
+
+PASSAGES = [
+    "沁泉湖公园位于示范区中部，是示范区重点打造的生态公园。公园总投资3.2亿元，占地面积约600亩。"
+    "据介绍，沁泉湖公园将于明年5月1日正式开园。届时市民可免费入园游览。",
+    "示范区今年上半年经济运行平稳。固定资产投资同比增长19.5%；社会消费品零售总额同比增长11%。"
+    "一般公共预算收入完成5.55亿元。",
+    "示范区召开新型城镇化建设工作会议，部署了七项重点工作：\n一是突出规划引领。\n二是建好中心城区。"
+    "\n三是完善基础设施。会议要求各部门高度重视。",
+]
+
+
+def make_hits(passages: list[str]) -> list[Hit]:
+    return [
+        Hit(chunk=Chunk(i, f"a#{i}", f"标题{i}", text, 0, len(text)), score=1.0 / (i + 1))
+        for i, text in enumerate(passages)
+    ]
+
+
+def test_a_date_question_is_answered_with_the_sentence_holding_the_date():
+    answer = answer_question("沁泉湖公园什么时候开园？", make_hits(PASSAGES))
+    assert answer.found
+    assert "明年5月1日" in answer.text
+
+
+def test_an_amount_question_prefers_the_sentence_with_the_figure():
+    answer = answer_question("示范区固定资产投资增长了多少？", make_hits(PASSAGES))
+    assert "19.5%" in answer.text
+
+
+def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():
+    hits = make_hits(PASSAGES)
+    answer = answer_question("示范区有哪些重点工作？", hits)
+    assert answer.sentences
+    for sentence in answer.sentences:
+        passage = hits[sentence.passage].chunk.text
+        assert passage[sentence.start : sentence.end] == sentence.text
+    assert answer.text == "".join(s.text for s in answer.sentences)
+
+
+def test_a_sentence_ending_in_a_colon_brings_the_list_it_announces():
+    answer = answer_question("新型城镇化有哪七项重点工作？", make_hits(PASSAGES))
+    assert "一是突出规划引领。" in answer.text
+
+
+def test_the_answer_keeps_the_budget_rule_only_the_last_sentence_crosses_it():
+    hits = make_hits(PASSAGES)
+    answer = answer_question("示范区沁泉湖公园投资开园情况", hits, max_chars=60)
+    lengths = [len(s.text) for s in answer.sentences]
+    assert sum(lengths[:-1]) < 60
+
+
+def test_sentences_of_one_passage_appear_in_reading_order():
+    answer = answer_question("沁泉湖公园什么时候开园，投资多少？", make_hits(PASSAGES))
+    by_passage: dict[int, list[int]] = {}
+    for s in answer.sentences:
+        by_passage.setdefault(s.passage, []).append(s.start)
+    assert all(starts == sorted(starts) for starts in by_passage.values())
+
+
+def test_an_unrelated_question_gets_a_plain_not_found_instead_of_random_sentences():
+    answer = answer_question("量子计算机的工作原理是什么？", make_hits(PASSAGES))
+    assert not answer.found
+    assert answer.text == NOT_FOUND
+    assert answer.sentences == ()
+
+
+def test_no_hits_means_not_found():
+    answer = answer_question("沁泉湖公园什么时候开园？", [])
+    assert not answer.found and answer.text == NOT_FOUND
+
+
+def test_a_question_without_content_words_is_an_empty_query():
+    with pytest.raises(EmptyQueryError):
+        answer_question("  什么？ ", make_hits(PASSAGES))
+
+
+def test_an_encoder_can_be_given_and_the_answer_still_cites_real_sentences(fake_encoder):
+    hits = make_hits(PASSAGES)
+    answer = answer_question("沁泉湖公园什么时候开园？", hits, encoder=fake_encoder)
+    assert "明年5月1日" in answer.text
+    assert all(hits[s.passage].chunk.text[s.start : s.end] == s.text for s in answer.sentences)
+
+
+def test_overlapping_passages_do_not_repeat_a_sentence():
+    text = PASSAGES[0]
+    hits = make_hits([text, text])
+    answer = answer_question("沁泉湖公园什么时候开园？", hits)
+    texts = [s.text for s in answer.sentences]
+    assert len(texts) == len(set(texts))
+
+
+@pytest.mark.slow
+def test_answers_on_cmrc_hold_the_answer_string_for_most_questions(shared_eval):
+    """CMRC with the gold passage and its neighbours as hits (retrieval-independent check of selection)."""
+    folder = shared_eval / "cmrc2018_retrieval"
+    corpus = {}
+    for line in (folder / "corpus.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        corpus[row["id"]] = row["text"]
+    queries = [json.loads(line) for line in (folder / "queries.jsonl").open(encoding="utf-8")][:300]
+    hit = 0
+    for q in queries:
+        gold = corpus[q["context_id"]]
+        chunks = [gold[s.start : s.end] for s in split_sentences(gold)]
+        passages = ["".join(chunks[i : i + 6]) for i in range(0, len(chunks), 6)]
+        answer = answer_question(q["question"], make_hits(passages))
+        hit += is_relevant(answer.text, q["answers"])
+    assert hit / len(queries) >= 0.8

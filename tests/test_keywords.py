@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from embed.keywords import build_idf, extract_keywords, idf_lookup
+
+TEXT = (
+    "沁泉湖公园位于示范区中部。沁泉湖公园总投资3.2亿元，占地600亩，将于明年5月1日开园。"
+    "公园建成后，沁泉湖将成为市民休闲的好去处。"
+)
+
+
+def test_keywords_are_the_texts_salient_words_best_first():
+    words = extract_keywords(TEXT, k=5)
+    assert 1 <= len(words) <= 5
+    assert "沁泉湖" in words or "沁泉湖公园" in words
+    assert all(w in TEXT for w in words)
+
+
+def test_numbers_dates_and_single_characters_are_not_keywords():
+    words = extract_keywords(TEXT, k=20)
+    assert all(len(w) >= 2 for w in words)
+    assert not any(w[0].isdigit() for w in words)
+
+
+def test_blank_text_or_zero_k_gives_no_keywords():
+    assert extract_keywords("   ") == []
+    assert extract_keywords(TEXT, k=0) == []
+
+
+def test_a_corpus_idf_downweights_words_every_article_uses():
+    docs = [["示范区", "公园"], ["示范区", "道路"], ["示范区", "学校"], ["示范区", "沁泉湖"]]
+    idf = build_idf(docs)
+    assert idf["示范区"] < idf["沁泉湖"]
+    words = extract_keywords("示范区沁泉湖。示范区沁泉湖。", k=1, idf=idf)
+    assert words == ["沁泉湖"]
+
+
+def test_a_word_missing_from_a_corpus_table_counts_as_the_rarest():
+    weight = idf_lookup({"示范区": 0.5, "公园": 2.0})
+    assert weight("从未见过") == 2.0
+    assert weight("示范区") == 0.5
