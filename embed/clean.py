@@ -91,6 +91,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\uf
 _PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t]*[,;:()!?]")
 _PUNCT_BEFORE_CJK = re.compile(rf"[,;:()!?](?=[ \t]*[{CJK_CONTEXT}])")
 _LEAD_INSIDE = re.compile(r"(?<=\S)\s*(?=本报讯)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_MARK = re.compile(r"[，、]")
 _INNER_PUNCT = re.compile(r"[。，,、；;：:！？!?]")
 _END_PUNCT = re.compile(r"[。！？!?；;]")
@@ -357,6 +358,9 @@ def ngrams(text: str, n: int = NGRAM) -> frozenset[str]:
 class NearDuplicates:
     """Remembers texts and says whether a new one repeats an earlier one, exactly or nearly.
 
+    Nearly means: most character n-grams shared (NEAR_DUP_JACCARD) or contained (NEAR_DUP_CONTAINED),
+    and no number that the earlier text lacks.
+
     Candidates come from a small sketch (the smallest and largest n-gram, the first and last
     characters), so each check costs a few set comparisons instead of one per earlier text.
     """
@@ -364,6 +368,7 @@ class NearDuplicates:
     def __init__(self) -> None:
         self._exact: set[str] = set()
         self._grams: list[frozenset[str]] = []
+        self._numbers: list[frozenset[str]] = []
         self._buckets: dict[tuple[int, str], list[int]] = {}
 
     def seen(self, text: str) -> bool:
@@ -376,6 +381,7 @@ class NearDuplicates:
             grams = ngrams(key)
             index = len(self._grams)
             self._grams.append(grams)
+            self._numbers.append(frozenset(_NUMBER.findall(key)))
             for bucket_key in _sketch(key, grams):
                 self._buckets.setdefault(bucket_key, []).append(index)
         return False
@@ -388,9 +394,11 @@ class NearDuplicates:
         if len(key) < NEAR_DUP_MIN_CHARS:
             return False
         grams = ngrams(key)
+        numbers = frozenset(_NUMBER.findall(key))
         for bucket_key in _sketch(key, grams):
             for j in self._buckets.get(bucket_key, ())[-BUCKET_LIMIT:]:
-                if _near(grams, self._grams[j]):
+                # A copy never brings figures of its own: 第12号 and 第123号 are different news.
+                if numbers <= self._numbers[j] and _near(grams, self._grams[j]):
                     return True
         return False
 

@@ -35,7 +35,8 @@ SNIFF_BYTES = 8192
 """How much of a file is looked at to tell binary from text."""
 
 MAX_BAD_LINE_SHARE = 0.2
-"""A file whose lines fail to decode more often than this is in an unsupported encoding as a whole."""
+"""A file with more undecodable lines than this share (and more than two) is in an unsupported encoding
+as a whole; with fewer, only those lines are reported and dropped."""
 
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -210,7 +211,7 @@ def _decode_by_line(data: bytes, where: str, skipped: list[Skip]) -> str:
     assert best is not None
     good, bad = best
     nonblank = sum(1 for raw in lines if raw.strip())
-    if len(bad) > MAX_BAD_LINE_SHARE * max(1, nonblank):
+    if len(bad) >= nonblank or len(bad) > max(2, MAX_BAD_LINE_SHARE * nonblank):
         raise _Unreadable(
             f"unknown encoding: not UTF-8 or GB18030 ({len(bad)} of {nonblank} lines undecodable)"
         )
