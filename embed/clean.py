@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 
 from .sentences import split_sentences
 
@@ -12,21 +11,15 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 """Han characters (CJK unified ideographs, extension A, compatibility)."""
 
 CJK_CONTEXT = CJK + "\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2014\u2026"
-"""Characters that make ASCII punctuation next to them Chinese (Han, CJK marks, quotes, dashes)."""
-
-TO_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"})
-"""ASCII punctuation typed inside Chinese text (NFKC also folds full-width punctuation to ASCII) → Chinese."""
-
-FOLD_WIDTH = str.maketrans({v: k for k, v in TO_FULL_WIDTH.items()} | {"…": "..."})
-"""The inverse map: `fold_width(clean_text(x))` is comparable character by character with `NFKC(x)`."""
+"""Han characters plus CJK marks, full-width forms, curly quotes and dashes: Chinese running text."""
 
 TERMINATORS = "。！？!?；;…：:"
 """A line ending in one of these (plus closing quotes) ends its paragraph; a colon introduces a list."""
 
-CONTINUING_END = "，,、“‘《（(—-"
+CONTINUING_END = "，,、“‘《（(—"
 """A line ending in one of these stops mid-sentence, whatever follows."""
 
-OPEN_CLOSE = (("“", "”"), ("《", "》"), ("（", "）"), ("‘", "’"), ("「", "」"))
+OPEN_CLOSE = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"), ("‘", "’"), ("「", "」"))
 """Bracket pairs: a line with more openers than closers is unfinished."""
 
 LAYOUT_CREDIT = re.compile(r"^(?:责任编辑|责编|编辑|美编|版式|校对|组版|排版|审校|值班主任|终审)\s*[：:]")
@@ -88,45 +81,26 @@ MAX_PASSES = 6
 _CJK_SPACE = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t\u3000]+(?=[{CJK_CONTEXT}])(?!记者|通讯员)")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t]*[,;:()!?]")
-_PUNCT_BEFORE_CJK = re.compile(rf"[,;:()!?](?=[ \t]*[{CJK_CONTEXT}])")
 _LEAD_INSIDE = re.compile(r"(?<=\S)\s*(?=本报讯)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE_MARK = re.compile(r"[，、]")
 _INNER_PUNCT = re.compile(r"[。，,、；;：:！？!?]")
 _END_PUNCT = re.compile(r"[。！？!?；;]")
 _OVERLAP = re.compile(r"^[^。！？；;!?\s]{1,4}[。！？；;!?]")
-_PUNCT_SPACE = re.compile(r"(?<=[，。、；：！？（“])\s+|\s+(?=[，。、；：！？）”])")
+_PUNCT_SPACE = re.compile(
+    rf"(?<=[，。、；：！？（“])\s+|\s+(?=[，。、；：！？）”])|(?<=[{CJK}][,;:!?])[ \t]+"
+)
 _CLOSERS = "”’」』）)】》\"'"
 
 
 def normalize(text: str) -> str:
-    """NFKC, Unix newlines, no control characters, ASCII punctuation inside Chinese made Chinese.
+    """Unix newlines, no control or zero-width characters, no byte-order mark; nothing else changes.
 
-    NFKC folds full-width letters and digits to ASCII (ＧＤＰ -> GDP) but also full-width punctuation
-    (，-> ,), which is why punctuation with a Chinese neighbour on its line is mapped back.
+    Characters are kept as written, full-width or not: NFKC or mapping ASCII punctuation to Chinese
+    would change the text that answers are quoted from (on the CMRC 2018 dev questions, NFKC plus
+    that mapping made 24 of 2,253 answer strings no longer appear in their passage).
     """
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text).replace("...", "…")
-    return _chinese_punctuation(text)
-
-
-def fold_width(text: str) -> str:
-    """Undo the punctuation mapping of `normalize` (，-> , …-> ...), for comparing output with input."""
-    return text.translate(FOLD_WIDTH)
-
-
-def _chinese_punctuation(text: str) -> str:
-    # Converting one mark can give the next one a Chinese neighbour ("中),(" -> "中）,("), so repeat.
-    while True:
-        converted = _PUNCT_AFTER_CJK.sub(_to_full_width, _PUNCT_BEFORE_CJK.sub(_to_full_width, text))
-        if converted == text:
-            return text
-        text = converted
-
-
-def _to_full_width(match: re.Match[str]) -> str:
-    return match.group().translate(TO_FULL_WIDTH)
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def is_heading_like(line: str) -> bool:
@@ -149,10 +123,10 @@ def ends_paragraph(line: str) -> bool:
 def clean_text(text: str) -> str:
     """Clean one page (or article) of newspaper text into one paragraph per line.
 
-    NFKC-normalises, drops layout and photo credits, captions and promotions, rejoins lines broken
-    mid-sentence, removes Latin OCR debris and keeps repeated sentences once. It only ever deletes
-    characters of `normalize(text)` or turns whitespace into line breaks, so every kept character
-    came from the input in order, and it is idempotent: the pass is repeated until nothing changes.
+    Drops layout and photo credits, captions and promotions, rejoins lines broken mid-sentence,
+    removes Latin OCR debris and column-wrap spaces, and keeps repeated sentences once. It only ever
+    deletes characters or turns whitespace into line breaks, so every kept character came from the
+    input in order, and it is idempotent: the passes are repeated until nothing changes.
     """
     current = _settle(text)
     for _ in range(MAX_PASSES):
