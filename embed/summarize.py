@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from .datamodels import Sentence, Summary
 from .keywords import extract_keywords, idf_lookup
@@ -93,13 +92,25 @@ def score_sentences(
     Returns:
         (scores of the candidates, their cosine similarity matrix).
     """
-    vectors = _tfidf_rows(tokens, idf)
-    candidates = vectors[:MAX_CANDIDATES]
-    similarity = (candidates @ candidates.T).toarray()
-    centroid = np.asarray(vectors.sum(axis=0)).ravel()
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-    to_centroid = np.maximum(candidates @ centroid, 0.0)
-    centrality = (_unit_max(lexrank(similarity)) + _unit_max(to_centroid)) / 2
+    rows = _tfidf_rows(tokens, idf)
+    vocab: dict[str, int] = {}
+    for row in rows[:MAX_CANDIDATES]:
+        for token in row:
+            vocab.setdefault(token, len(vocab))
+    candidates = np.zeros((min(len(rows), MAX_CANDIDATES), max(len(vocab), 1)))
+    for i, row in enumerate(rows[:MAX_CANDIDATES]):
+        for token, value in row.items():
+            candidates[i, vocab[token]] = value
+    centroid: dict[str, float] = {}
+    for row in rows:  # all sentences define the centre, not only the candidates
+        for token, value in row.items():
+            centroid[token] = centroid.get(token, 0.0) + value
+    norm = max(float(np.sqrt(sum(v * v for v in centroid.values()))), 1e-12)
+    direction = np.zeros(candidates.shape[1])
+    for token, column in vocab.items():
+        direction[column] = centroid[token] / norm
+    similarity = candidates @ candidates.T
+    centrality = (_unit_max(lexrank(similarity)) + _unit_max(np.maximum(candidates @ direction, 0.0))) / 2
     prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
     return prior * centrality**CENTRALITY_POWER, similarity
 
@@ -118,22 +129,17 @@ def lexrank(similarity: np.ndarray, damping: float = DAMPING, iterations: int = 
     return rank
 
 
-def _tfidf_rows(tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None) -> sparse.csr_matrix:
-    """Unit-length TF-IDF rows, one per sentence (all-zero for a sentence without content words)."""
+def _tfidf_rows(tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors (word -> weight), one per sentence; empty for one without content words."""
     weight = idf_lookup(idf)
-    vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for row, sentence_tokens in enumerate(tokens):
-        counts: dict[str, int] = {}
+    rows = []
+    for sentence_tokens in tokens:
+        row: dict[str, float] = {}
         for token in sentence_tokens:
-            counts[token] = counts.get(token, 0) + 1
-        for token, count in counts.items():
-            rows.append(row)
-            cols.append(vocab.setdefault(token, len(vocab)))
-            vals.append(count * weight(token))
-    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(tokens), max(len(vocab), 1)))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
+            row[token] = row.get(token, 0.0) + weight(token)
+        norm = float(np.sqrt(sum(v * v for v in row.values())))
+        rows.append({t: v / norm for t, v in row.items()} if norm > 0 else {})
+    return rows
 
 
 def _unit_max(values: np.ndarray) -> np.ndarray:
