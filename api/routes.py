@@ -101,7 +101,12 @@ def get_article(
     return ArticleOut.from_article(article, summary)
 
 
-@router.post("/api/reload", dependencies=[Depends(require_api_key)], tags=["admin"])
+@router.post(
+    "/api/reload",
+    dependencies=[Depends(require_api_key)],
+    responses={code: {"model": ErrorOut} for code in (401, 403, 409)},
+    tags=["admin"],
+)
 def reload(holder: HolderDep) -> ReloadOut:
     """Load the index on disk again (after `policyqa index`) and swap it in; requests in flight finish."""
     start = time.perf_counter()
