@@ -6,7 +6,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .clean import BYLINE, CJK, LEAD, SUBTITLE, NearDuplicates, clean_text, is_heading_like
+from .clean import (
+    BYLINE,
+    CJK,
+    INLINE_PHOTO_CREDIT,
+    LEAD,
+    SUBTITLE,
+    NearDuplicates,
+    clean_text,
+    is_heading_like,
+    is_photo_news,
+)
 from .datamodels import Article, YearBasis
 
 MAX_TITLE_LINES = 3
@@ -45,6 +55,7 @@ YEAR = re.compile(r"(\d{4})年|([〇零一二三四五六七八九]{4})年")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?]")
 _BIGRAM_RE = re.compile(r"\s+")
+_BARE_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下]午|晚|早)?")
 _INNER_MARK = re.compile(r"[，,、；;：:]")
 _NAME_AFTER_ROLE = re.compile(rf"(?:记者|通讯员)\s*([{CJK}]{{2,3}})")
 
@@ -56,6 +67,7 @@ class _Draft:
     title: list[str] = field(default_factory=list)
     bylines: list[str] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
+    photo: bool = False
 
 
 def split_articles(text: str, stem: str, source: str) -> list[Article]:
@@ -82,8 +94,17 @@ def split_articles(text: str, stem: str, source: str) -> list[Article]:
 def _segment(lines: list[str]) -> list[_Draft]:
     """Cut lines into drafts: each lead, byline or subtitle starts an article with its headline lines."""
     drafts: list[_Draft] = [_Draft()]
+    current = drafts[0]
     i = 0
     while i < len(lines):
+        if is_photo_news(lines[i]):
+            # Photo news is its own item; the lines after it still continue the article it interrupts.
+            credit = INLINE_PHOTO_CREDIT.search(lines[i])
+            assert credit is not None
+            text = " ".join((lines[i][: credit.start()] + " " + lines[i][credit.end() :]).split())
+            drafts.append(_Draft(bylines=[credit.group()[:-1]], body=[text], photo=True))
+            i += 1
+            continue
         end = _header_end(lines, i)
         header = lines[i:end]
         starts = (
@@ -92,17 +113,17 @@ def _segment(lines: list[str]) -> list[_Draft]:
             or any(BYLINE.match(h) or SUBTITLE.match(h) for h in header)
         )
         if not starts:
-            drafts[-1].body.extend(header or [lines[i]])
+            current.body.extend(header or [lines[i]])
             i = max(end, i + 1)
             continue
         leftover, title = _split_title(header)
-        drafts[-1].body.extend(leftover)
-        draft = _Draft(
+        current.body.extend(leftover)
+        current = _Draft(
             title=[h for h in title if not BYLINE.match(h)], bylines=[h for h in header if BYLINE.match(h)]
         )
-        drafts.append(draft)
+        drafts.append(current)
         if end < len(lines) and LEAD.match(lines[end]):
-            draft.body.append(lines[end])
+            current.body.append(lines[end])
             end += 1
         i = end
     return drafts
@@ -136,6 +157,7 @@ def _move_misplaced_titles(drafts: list[_Draft]) -> None:
     A leading headline line moves to the previous article when it shares clearly more words with that
     article's text than with the next article's text.
     """
+    drafts = [d for d in drafts if not d.photo]
     for prev, nxt in zip(drafts, drafts[1:], strict=False):
         if not nxt.title:
             _claim_interleaved_headline(prev, nxt)
@@ -205,14 +227,15 @@ def _headline_like(line: str) -> bool:
 def derive_title(paragraphs: list[str]) -> str:
     """A title for an untitled article: the first clause of its first real paragraph (lead credit skipped).
 
-    A clause shorter than TITLE_MIN_CHARS (近期) gives way to its whole sentence, cut to length.
+    A clause shorter than TITLE_MIN_CHARS (近期) or only a date gives way to its whole sentence,
+    cut to length.
     """
     candidates = [p for p in paragraphs if len(p) >= 2 * TITLE_MIN_CHARS] or paragraphs
     paragraph = candidates[0]
     match = LEAD_CREDIT.match(paragraph) or LEAD.match(paragraph)
     rest = (paragraph[match.end() :] if match else paragraph).strip()
     clause = _CLAUSE_END.split(rest, maxsplit=1)[0].strip()
-    if len(clause) < TITLE_MIN_CHARS:
+    if len(clause) < TITLE_MIN_CHARS or _BARE_DATE.fullmatch(clause):
         clause = re.split(r"[。！？；]", rest, maxsplit=1)[0]
     return clause[:DERIVED_TITLE_MAX_CHARS]
 

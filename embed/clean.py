@@ -29,7 +29,10 @@ PHOTO_CREDIT = re.compile(rf"^(?:(?:本报)?(?:记者|通讯员|实习生))?\s*(
 """A whole line crediting a photo: 张双杰 摄, 本报记者 郭树勋 摄."""
 
 INLINE_PHOTO_CREDIT = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*[{CJK}]{{2,4}}\s*摄")
-"""A photo credit inside a line: the line is a photo caption (…截至8月底…18万片。本报记者 王正义 摄)."""
+"""A photo credit inside a line: the line is a caption (…截至8月底…18万片。本报记者 王正义 摄)."""
+
+PHOTO_NEWS_MIN_SENTENCES = 2
+"""A caption telling this many sentences is photo news (content); shorter captions are layout."""
 
 CAPTION_START = re.compile(r"^(?:图为|上图|下图|左图|右图|图片说明|图：)")
 """How captions open when they say so."""
@@ -186,13 +189,25 @@ def _drop_noise(lines: list[str]) -> list[str]:
             if i > 0 and len(lines[i - 1]) <= CAPTION_MAX_CHARS and ends_paragraph(lines[i - 1]):
                 keep[i - 1] = keep[i - 1] and bool(LEAD.match(lines[i - 1]))
         elif INLINE_PHOTO_CREDIT.search(line) and not LEAD.match(line):
-            keep[i] = False
+            keep[i] = is_photo_news(line)
     return [line for line, kept in zip(lines, keep, strict=True) if kept]
+
+
+def is_photo_news(line: str) -> bool:
+    """A caption with its photographer's credit inside that tells news in two or more sentences.
+
+    Such a photo-news item (9月16日，…工人正在加工。…累计加工18万片。本报记者 王正义 摄) is content:
+    it is kept, and split_articles makes it an article of its own. One-sentence captions are dropped.
+    """
+    credit = INLINE_PHOTO_CREDIT.search(line)
+    if credit is None or LEAD.match(line):
+        return False
+    return len(split_sentences(line[: credit.start()] + line[credit.end() :])) >= PHOTO_NEWS_MIN_SENTENCES
 
 
 def _protected(lines: list[str]) -> set[int]:
     """Lines never joined to a neighbour: leads, bylines, subtitles and the headline block before them."""
-    protected: set[int] = set()
+    protected = {i for i, line in enumerate(lines) if is_photo_news(line)}
     for i, line in enumerate(lines):
         if LEAD.match(line) or BYLINE.match(line) or SUBTITLE.match(line):
             protected.add(i)

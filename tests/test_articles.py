@@ -29,6 +29,7 @@ EXPECTED_TITLES = {
         "示范区两张流程图 彰显效能革命",
         "第二批焦作市科技型中小企业揭晓 示范区7家企业榜上有名",
         "示范区建立六项重点工作推进机制",
+        "9月16日,焦作市亚召艺术陶瓷字画有限公司工人正在加工台前放置材料",
         "加快“一城一区一改造” 示范区强力推进六项重点工作",
     ],
     "003_9d0e4784a406f90c": [
@@ -194,3 +195,26 @@ def test_reprints_across_pages_are_dropped_and_counted(pages):
     )
     kept, dropped = drop_reprints(first + copy)
     assert kept == first and dropped == len(copy)
+
+
+def test_photo_news_becomes_an_article_credited_to_its_photographer(pages):
+    photo = pages["002_6b8e1fb979ac6062"][6]
+    assert photo.text == (
+        "11月21日,蒙牛乳业(焦作)有限公司生产车间一派忙碌景象。"
+        "截至10月底,该公司牛奶产量21.28万吨,产值超过 24亿元。"
+    )
+    assert (photo.title, photo.date, photo.byline) == (
+        "11月21日,蒙牛乳业(焦作)有限公司生产车间一派忙碌景象",
+        "11月21日",
+        ("王正义",),
+    )
+
+
+def test_the_article_a_photo_interrupts_goes_on_after_it():
+    page = (
+        "示范区召开会议\n本报讯（记者李明）会议指出，要加快建设。\n"
+        "工人正在施工。项目进展顺利。本报记者 王正义 摄\n会议要求，要确保质量。"
+    )
+    meeting, photo = split_articles(page, "p", "p.txt")
+    assert meeting.text.split("\n")[-1] == "会议要求，要确保质量。"
+    assert photo.text == "工人正在施工。项目进展顺利。" and photo.byline == ("王正义",)

@@ -34,6 +34,11 @@ def test_a_caption_with_an_inline_credit_is_removed():
     assert "项目进展顺利。" in clean_text(page)
 
 
+def test_photo_news_telling_several_sentences_is_kept():
+    line = "9月16日，工人正在加工材料。截至8月底，该公司累计加工陶瓷字画18万片。本报记者 王正义 摄"
+    assert clean_text(line) == line.replace(" ", "")
+
+
 def test_promotion_lines_are_removed_even_when_broken_over_lines():
     page = "获取更多精彩资讯，\n请扫码关注“示范区\n头条”微信公众号\n标题在这里\n本报讯（记者甲乙）正文。"
     assert "公众号" not in clean_text(page)
