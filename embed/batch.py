@@ -1,0 +1,228 @@
+"""Offline batch summaries: every article of every file, in parallel, resumable, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .batch_formats import SummaryRecord, format_for, read_records, render_records
+from .datamodels import Article, Skip
+from .ingest import read_corpus
+from .summarize import summarize_text
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SECONDS = 15.0
+"""While running, OUT is rewritten (atomically) this often, so even a killed run keeps most of its work."""
+
+PROGRESS_SECONDS = 5.0
+"""When stderr is not a terminal, a progress line is logged at most this often."""
+
+CHUNKSIZE = 8
+"""Articles sent to a worker at a time: amortises inter-process overhead, keeps progress smooth."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What a batch run did: how many articles were summarized or reused, what was skipped, how fast."""
+
+    out: Path
+    articles: int
+    summarized: int
+    reused: int
+    skipped: tuple[Skip, ...]
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Articles summarized per second (reused ones excluded)."""
+        return self.summarized / self.seconds if self.seconds > 0 else 0.0
+
+
+def content_hash(text: str, max_chars: int) -> str:
+    """Identity of a summary: the article's text and the budget (another budget makes another summary)."""
+    return hashlib.sha256(f"{max_chars}\n{text}".encode()).hexdigest()[:16]
+
+
+def summarize_article(article: Article, max_chars: int) -> SummaryRecord:
+    """One record for one article (the unit of work a worker process runs)."""
+    summary = summarize_text(article.text, max_chars)
+    return SummaryRecord(
+        article_id=article.article_id,
+        title=article.title,
+        source=article.source,
+        date=article.date,
+        summary=summary.text,
+        keywords=summary.keywords,
+        chars=len(article.text),
+        content_hash=content_hash(article.text, max_chars),
+    )
+
+
+def summarize_corpus(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    fmt: str | None = None,
+    max_chars: int = 200,
+    workers: int = 1,
+    force: bool = False,
+    *,
+    progress: bool | None = None,
+) -> BatchReport:
+    """Summarize every article found under `paths` into OUT, one record per article.
+
+    Articles are read and cleaned exactly as for indexing (`read_corpus`); unreadable files are reported
+    in the report's `skipped` and logged. Records already in OUT with the same content hash are kept
+    as they are (resume) unless `force`. OUT is only ever replaced whole (write to a temporary file,
+    then rename), also every CHECKPOINT_SECONDS and on Ctrl-C, so it is never half-written.
+
+    Args:
+        paths: files or folders (.txt/.md/.html pages, .jsonl of {"id", "text", "title"?, "date"?}).
+        out: the output file.
+        fmt: "jsonl", "md" or "csv"; None means from OUT's suffix (jsonl when it has none of these).
+        max_chars: summary budget (whole sentences, the last may cross it).
+        workers: worker processes (1 = in this process).
+        force: summarize everything again, ignoring OUT's content.
+        progress: a progress bar (True), log lines (False), or decide by whether stderr is a terminal.
+
+    Raises:
+        ValueError: bad `fmt`, `max_chars` or `workers`, or OUT exists but is not a summaries file of
+            that format (it is left untouched; pass `force` to replace it).
+    """
+    out = Path(out)
+    fmt = format_for(out, fmt)
+    if max_chars <= 0:
+        raise ValueError(f"max_chars must be positive, got {max_chars}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    start = time.perf_counter()
+    corpus = read_corpus(paths)
+    previous = {} if force else _previous_records(out, fmt)
+    records: dict[str, SummaryRecord] = {}
+    todo: list[Article] = []
+    for article in corpus.articles:
+        kept = previous.get(content_hash(article.text, max_chars))
+        if kept is not None:
+            records[article.article_id] = kept
+        else:
+            todo.append(article)
+    log.info(
+        "%d articles: %d to summarize, %d already in %s", len(corpus.articles), len(todo), len(records), out
+    )
+    order = [a.article_id for a in corpus.articles]
+    done = _run(todo, max_chars, workers, records, out, fmt, order, progress)
+    _write_atomically(out, render_records(_in_order(records, order), fmt))
+    return BatchReport(
+        out, len(corpus.articles), done, len(records) - done, corpus.skipped, time.perf_counter() - start
+    )
+
+
+def _previous_records(out: Path, fmt: str) -> dict[str, SummaryRecord]:
+    """Records of an earlier run by content hash; nothing when OUT does not exist."""
+    if not out.exists():
+        return {}
+    records = read_records(out, fmt)
+    return {r.content_hash: r for r in records}
+
+
+def _run(
+    todo: list[Article],
+    max_chars: int,
+    workers: int,
+    records: dict[str, SummaryRecord],
+    out: Path,
+    fmt: str,
+    order: list[str],
+    progress: bool | None,
+) -> int:
+    """Summarize `todo` into `records`, checkpointing OUT; on Ctrl-C save what is done, then re-raise."""
+    bar = _Progress(len(todo), progress)
+    last_save = time.monotonic()
+    done = 0
+    try:
+        for record in _results(todo, max_chars, workers):
+            records[record.article_id] = record
+            done += 1
+            bar.update()
+            if time.monotonic() - last_save > CHECKPOINT_SECONDS:
+                _write_atomically(out, render_records(_in_order(records, order), fmt))
+                last_save = time.monotonic()
+    except KeyboardInterrupt:
+        _write_atomically(out, render_records(_in_order(records, order), fmt))
+        log.warning("interrupted: %d of %d articles saved to %s; run again to resume", done, len(todo), out)
+        raise
+    finally:
+        bar.close()
+    return done
+
+
+def _results(todo: list[Article], max_chars: int, workers: int) -> Iterator[SummaryRecord]:
+    if workers == 1 or len(todo) < 2 * CHUNKSIZE:
+        for article in todo:
+            yield summarize_article(article, max_chars)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        try:
+            yield from pool.map(summarize_article, todo, [max_chars] * len(todo), chunksize=CHUNKSIZE)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _in_order(records: dict[str, SummaryRecord], order: list[str]) -> list[SummaryRecord]:
+    return [records[article_id] for article_id in order if article_id in records]
+
+
+def _write_atomically(out: Path, content: str) -> None:
+    """Write to a temporary file beside OUT, flush it to disk, then rename it over OUT (atomic on POSIX)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, out)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+class _Progress:
+    """A tqdm bar (rate and ETA) on a terminal; otherwise a quiet log line every PROGRESS_SECONDS."""
+
+    def __init__(self, total: int, bar: bool | None) -> None:
+        self.total = total
+        self.count = 0
+        self.start = self.last = time.monotonic()
+        self._bar = None
+        if bar if bar is not None else sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="article", desc="summarizing", dynamic_ncols=True)
+
+    def update(self) -> None:
+        self.count += 1
+        if self._bar is not None:
+            self._bar.update()
+            return
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_SECONDS or self.count == self.total:
+            self.last = now
+            rate = self.count / max(now - self.start, 1e-9)
+            eta = (self.total - self.count) / rate if rate > 0 else 0.0
+            log.info("summarized %d/%d articles (%.1f/s, ETA %.0fs)", self.count, self.total, rate, eta)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+import embed.batch as batch
+from embed.batch import content_hash, summarize_corpus
+from embed.batch_formats import read_records
+from embed.sentences import split_sentences
+
+ARTICLES = [
+    {
+        "id": f"a{i}",
+        "title": f"标题{i}",
+        "date": "2019年8月18日",
+        "text": f"示范区第{i}次召开工作会议，部署下一阶段重点工作。会议要求各部门提高站位、压实责任。"
+        f"会议强调，要抓好项目建设，确保全年目标任务圆满完成。据介绍，今年已开工项目{i + 10}个。",
+    }
+    for i in range(6)
+]
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    path = tmp_path / "news.jsonl"
+    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
+    return path
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_article_becomes_one_record_with_the_contract_fields(corpus, tmp_path):
+    out = tmp_path / "out.jsonl"
+    report = summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == [a["id"] for a in ARTICLES]
+    assert report.articles == report.summarized == 6
+    for row, article in zip(rows, ARTICLES, strict=True):
+        assert {"id", "title", "source", "date", "summary", "keywords", "chars"} <= row.keys()
+        sentences = split_sentences(row["summary"])
+        assert sentences and all(s.text in article["text"] for s in sentences)
+        assert 1 <= len(row["keywords"]) <= 10
+        assert row["chars"] == len(article["text"])
+
+
+def test_records_already_in_out_are_reused_unless_forced(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    calls = []
+    real = batch.summarize_article
+    monkeypatch.setattr(batch, "summarize_article", lambda a, m: calls.append(a) or real(a, m))
+    report = summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    assert calls == [] and report.reused == 6 and report.summarized == 0
+    report = summarize_corpus([corpus], out, "jsonl", max_chars=40, force=True, progress=False)
+    assert len(calls) == 6 and report.summarized == 6
+
+
+def test_a_new_budget_means_new_summaries(corpus, tmp_path):
+    out = tmp_path / "out.jsonl"
+    summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    report = summarize_corpus([corpus], out, "jsonl", max_chars=200, progress=False)
+    assert report.summarized == 6
+    assert content_hash("x", 40) != content_hash("x", 200)
+
+
+def test_ctrl_c_leaves_a_complete_file_that_a_rerun_resumes(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    real = batch.summarize_article
+    seen = []
+
+    def interrupt_on_third(article, max_chars):
+        seen.append(article.article_id)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+        return real(article, max_chars)
+
+    monkeypatch.setattr(batch, "summarize_article", interrupt_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    assert [r["id"] for r in read_jsonl(out)] == ["a0", "a1"]
+    assert not list(tmp_path.glob(".out.jsonl.*"))  # no temporary file left behind
+    monkeypatch.setattr(batch, "summarize_article", real)
+    report = summarize_corpus([corpus], out, "jsonl", max_chars=40, progress=False)
+    assert report.reused == 2 and report.summarized == 4
+    assert [r["id"] for r in read_jsonl(out)] == [a["id"] for a in ARTICLES]
+
+
+def test_a_bad_file_is_reported_and_the_rest_is_summarized(corpus, tmp_path):
+    bad = tmp_path / "broken.jsonl"
+    bad.write_bytes(b"\x00\x01\x02 not json\n")
+    out = tmp_path / "out.jsonl"
+    report = summarize_corpus([corpus, bad], out, progress=False)
+    assert report.summarized == 6
+    assert any("broken.jsonl" in skip.path for skip in report.skipped)
+
+
+def test_markdown_has_a_heading_per_article_and_can_be_resumed(corpus, tmp_path):
+    out = tmp_path / "out.md"
+    summarize_corpus([corpus], out, max_chars=40, progress=False)
+    text = out.read_text(encoding="utf-8")
+    assert text.count("\n## ") == 6 and "## 标题0" in text
+    assert len(read_records(out, "md")) == 6
+    assert summarize_corpus([corpus], out, max_chars=40, progress=False).reused == 6
+
+
+def test_csv_round_trips_keywords_and_dates(corpus, tmp_path):
+    out = tmp_path / "out.csv"
+    summarize_corpus([corpus], out, max_chars=40, progress=False)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 6 and rows[0]["id"] == "a0"
+    records = read_records(out, "csv")
+    assert records[0].keywords == tuple(rows[0]["keywords"].split())
+
+
+def test_parallel_workers_give_the_same_records_as_one(tmp_path):
+    path = tmp_path / "many.jsonl"
+    many = [dict(a, id=f"m{i}", text=a["text"] + f"第{i}篇。") for i in range(40) for a in ARTICLES[:1]]
+    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in many), encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    summarize_corpus([path], one, max_chars=40, workers=1, progress=False)
+    summarize_corpus([path], two, max_chars=40, workers=2, progress=False)
+    assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+
+
+def test_an_unrelated_existing_out_file_is_not_overwritten(corpus, tmp_path):
+    out = tmp_path / "notes.jsonl"
+    out.write_text("my own notes, not JSON\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a jsonl summaries file"):
+        summarize_corpus([corpus], out, progress=False)
+    assert out.read_text(encoding="utf-8") == "my own notes, not JSON\n"
+
+
+def test_bad_arguments_are_rejected(corpus, tmp_path):
+    with pytest.raises(ValueError, match="format"):
+        summarize_corpus([corpus], tmp_path / "o", "xml", progress=False)
+    with pytest.raises(ValueError, match="max_chars"):
+        summarize_corpus([corpus], tmp_path / "o", max_chars=0, progress=False)
+    with pytest.raises(ValueError, match="workers"):
+        summarize_corpus([corpus], tmp_path / "o", workers=0, progress=False)
