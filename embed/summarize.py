@@ -25,6 +25,10 @@ overrule it (plain TextRank, with no prior, loses 2–8 ROUGE-L points to lead o
 REDUNDANCY = 0.5
 """MMR-style discount: a candidate's score is multiplied by 1 - REDUNDANCY × (max cosine to the picks)."""
 
+DUPLICATE_COSINE = 0.9
+"""A candidate this similar to a pick says the same thing again (reprinted lead, repeated slogan): never
+picked while anything else is left."""
+
 DAMPING = 0.85
 """PageRank damping of LexRank (Erkan & Radev 2004)."""
 
@@ -156,6 +160,7 @@ def _select_mmr(scores: np.ndarray, similarity: np.ndarray, lengths: list[int], 
         if picked:
             overlap = similarity[np.ix_(remaining, picked)].max(axis=1)
             gains = scores[remaining] * (1.0 - REDUNDANCY * overlap)
+            gains[overlap >= DUPLICATE_COSINE] -= scores.max() + 1.0  # last resort only
         else:
             gains = scores[remaining]
         best = remaining.pop(int(np.argmax(gains)))

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from embed.sentences import split_sentences
+from embed.summarize import lead_summary, select_by_budget, summarize_text
+
+ARTICLE = (
+    "本报讯 8月18日，示范区召开“四城联创”集中攻坚动员大会，部署近期创建工作任务。"
+    "会议要求，全区上下要统一思想，下定决心，以昂扬斗志打好攻坚战。"
+    "区领导及各部门负责人参加会议。"
+    "会议指出，“四城联创”是推动高质量发展的有效载体，要在项目建设、城市管理和环境整治上再发力。"
+    "会议强调，要夯实责任，形成合力，确保“四城联创”攻坚工作取得实效。"
+    "（记者 郭树勋）"
+)
+
+
+def test_the_summary_is_whole_sentences_of_the_text_in_reading_order():
+    summary = summarize_text(ARTICLE, max_chars=80)
+    positions = [ARTICLE.index(s) for s in summary.sentences]
+    assert positions == sorted(positions)
+    originals = {s.text for s in split_sentences(ARTICLE)}
+    assert all(s in originals for s in summary.sentences)
+    assert summary.text == "".join(summary.sentences)
+
+
+def test_sentences_are_added_while_the_summary_is_shorter_than_the_budget():
+    for budget in (20, 60, 100, 150):
+        summary = summarize_text(ARTICLE, max_chars=budget)
+        lengths = [len(s) for s in summary.sentences]
+        assert sum(lengths[:-1]) < budget <= sum(lengths) or sum(lengths) == len(ARTICLE) - ARTICLE.count(" ")
+
+
+def test_a_text_shorter_than_the_budget_is_its_own_summary():
+    summary = summarize_text("示范区召开会议。会议部署了工作。", max_chars=200)
+    assert summary.text == "示范区召开会议。会议部署了工作。"
+
+
+def test_the_news_lead_sentence_is_kept():
+    assert summarize_text(ARTICLE, max_chars=60).sentences[0].startswith("本报讯")
+
+
+def test_a_sentence_that_repeats_a_picked_one_is_not_picked_again():
+    text = "示范区建设沁泉湖公园，明年开园。示范区建设沁泉湖公园，明年开园！会议部署了城市管理工作。"
+    summary = summarize_text(text, max_chars=20)
+    assert len(summary.sentences) == 2
+    assert summary.sentences[1] == "会议部署了城市管理工作。"
+
+
+def test_the_summary_has_five_to_ten_keywords_by_default():
+    keywords = summarize_text(ARTICLE).keywords
+    assert 5 <= len(keywords) <= 10
+    assert "四城联创" in "".join(keywords) or "攻坚" in keywords
+
+
+def test_blank_text_gives_an_empty_summary_and_a_bad_budget_an_error():
+    assert summarize_text("   ").text == ""
+    with pytest.raises(ValueError):
+        summarize_text(ARTICLE, max_chars=0)
+
+
+def test_a_very_long_text_is_summarized_quickly_from_its_first_sentences():
+    text = ARTICLE * 400  # about 70,000 characters, 2,400 sentences
+    summary = summarize_text(text, max_chars=100)
+    assert summary.text and len(summary.text) < 300
+
+
+def test_lead_takes_the_first_sentences_under_the_same_rule():
+    lead = lead_summary(ARTICLE, max_chars=50)
+    first = [s.text for s in split_sentences(ARTICLE)]
+    assert lead.sentences == tuple(first[:2])
+    assert select_by_budget([2, 0, 1], [30, 30, 30], 50) == [0, 2]
+
+
+@pytest.mark.slow
+def test_summaries_beat_lead_on_both_dev_sets(shared_eval):
+    from embed.summary_eval import evaluate_summaries
+
+    for name in ("crud_rag_event_summary", "cail2022_yqzy_lawbench"):
+        report = evaluate_summaries(shared_eval / name / "docs.jsonl", 150)
+        assert report["rougeL"] > report["lead"]["rougeL"], (name, report)
+
+
+def test_every_dev_summary_is_made_of_article_sentences(shared_eval):
+    path = shared_eval / "cail2022_yqzy_lawbench" / "docs.jsonl"
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")][:20]
+    for row in rows:
+        summary = summarize_text(row["text"], 150)
+        assert all(s in row["text"] for s in summary.sentences)
