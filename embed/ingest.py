@@ -38,9 +38,13 @@ MAX_BAD_LINE_SHARE = 0.2
 """A file with more undecodable lines than this share (and more than two) is in an unsupported encoding
 as a whole; with fewer, only those lines are reported and dropped."""
 
+MAX_KANA_SHARE = 0.05
+"""More Japanese kana than this among non-ASCII characters of a GB18030 decode means the guess was wrong."""
+
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 _MD_MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)|!\[[^\]]*\]\([^)]*\)|\*\*|__|`")
 _ISO_YEAR = re.compile(r"^\s*(\d{4})[-/.]\d{1,2}")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -190,8 +194,17 @@ def decode_bytes(data: bytes, where: str = "", skipped: list[Skip] | None = None
             continue
         if len(_CONTROL.findall(text[:SNIFF_BYTES])) > len(text[:SNIFF_BYTES]) * 0.1:
             raise _Unreadable("binary file (mostly control characters)")
+        if encoding == "gb18030" and _misdecoded(text):
+            raise _Unreadable("unknown encoding: not UTF-8 or GB18030 (Big5 or Shift-JIS?); save it as UTF-8")
         return text
     return _decode_by_line(data, where, skipped if skipped is not None else [])
+
+
+def _misdecoded(text: str) -> bool:
+    """Big5 and Shift-JIS bytes also decode as GB18030, into Japanese kana that Chinese text lacks."""
+    sample = text[: 16 * SNIFF_BYTES]
+    kana = len(_KANA.findall(sample))
+    return kana >= 5 and kana > MAX_KANA_SHARE * sum(1 for char in sample if not char.isascii())
 
 
 def _decode_by_line(data: bytes, where: str, skipped: list[Skip]) -> str:

@@ -119,6 +119,13 @@ def test_utf16_text_is_reported_as_unsupported(tmp_path):
     assert "UTF-16" in corpus.skipped[0].reason and corpus.articles == ()
 
 
+def test_big5_text_is_reported_not_read_as_mojibake(tmp_path):
+    page = "示範區召開新型城鎮化建設工作會議\n本報訊（記者郭樹勳）7月7日，示範區召開會議，部署重點工作。\n"
+    (tmp_path / "big5.txt").write_bytes(page.encode("big5"))
+    corpus = read_corpus([tmp_path])
+    assert "Big5" in corpus.skipped[0].reason and corpus.articles == ()
+
+
 def test_a_50_mb_page_is_reported_without_reading_it_and_the_rest_read(tmp_path):
     big = tmp_path / "big.txt"
     with big.open("wb") as handle:
