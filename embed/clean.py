@@ -40,11 +40,16 @@ CAPTION_START = re.compile(r"^(?:图为|上图|下图|左图|右图|图片说明
 CAPTION_MAX_CHARS = 80
 """A line before a photo credit is its caption only if it is a short sentence, not a body paragraph."""
 
-PROMOTION = re.compile(r"扫码|扫一扫|扫描二维码|长按识别|公众号|微信号|客户端下载|抖音号|视频号")
-"""Promotion for the paper's own channels (扫码关注…公众号)."""
+PROMOTION = re.compile(
+    r"扫码|扫一扫|扫描.{0,8}二维码|长按识别|(?:关注|订阅|下载).{0,16}(?:公众号|微信号|视频号|抖音号|客户端)"
+)
+"""A call to follow the paper's channels (扫码关注…公众号, 欢迎关注…微信公众号).
+
+Reports that merely name one (据…大使馆微信公众号消息) are not promotions.
+"""
 
 PROMOTION_MAX_CHARS = 80
-"""Body text may mention a 二维码 or 公众号; only short lines that say so are promotions."""
+"""Body text may ask readers to scan a code as part of the news; only short lines that do are promotions."""
 
 LEAD = re.compile(
     rf"^(?:【?本报讯】?|本报[{CJK}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电|新华社[{CJK}]{{0,8}}\d{{1,2}}月\d{{1,2}}日电)"

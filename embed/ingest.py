@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .articles import derive_title, drop_reprints, find_byline, find_date, split_articles
-from .clean import clean_text
+from .clean import INLINE_PHOTO_CREDIT, clean_text, is_photo_news
 from .datamodels import Article, Corpus, Skip
 
 logger = logging.getLogger(__name__)
@@ -334,7 +334,12 @@ def article_from_record(
     article_id: str, text: str, source: str, title: str | None = None, date: str | None = None
 ) -> Article | None:
     """An article from an already separated text (a JSONL record); None when no text is left."""
-    paragraphs = [p for p in clean_text(text).split("\n") if p]
+    # A record is one article: photo news inside it stays its text, less the photographer's credit.
+    paragraphs = [
+        " ".join(INLINE_PHOTO_CREDIT.sub(" ", p).split()) if is_photo_news(p) else p
+        for p in clean_text(text).split("\n")
+    ]
+    paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         return None
     title = (title or "").strip() or derive_title(paragraphs)

@@ -45,9 +45,11 @@ def test_promotion_lines_are_removed_even_when_broken_over_lines():
     assert "获取更多" not in clean_text(page)
 
 
-def test_body_text_that_mentions_a_qr_code_is_kept():
+def test_body_text_that_mentions_a_qr_code_or_an_account_is_kept():
     line = "同时发放了企业服务联系卡，公开举报电话和微信二维码，打造阳光政商。"
     assert clean_text(line) == line
+    report = "据中国驻俄罗斯大使馆微信公众号消息，暑期出境旅游旺季已至。"
+    assert clean_text(report) == report
 
 
 def test_a_line_broken_in_mid_word_is_rejoined():
