@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from api.service import Service
+from api.service import CachedEncoder, Service
 from embed.config import Settings
 from embed.datamodels import Article
 from embed.index import Index, build_index
@@ -63,10 +63,13 @@ def build_test_index(folder: Path, encoder: object, articles: tuple[Article, ...
 
 
 def disk_loader(encoder: object) -> Callable[[Settings], Service]:
-    """A loader reading whatever index is on disk at settings.index_dir, searched with `encoder`."""
+    """A loader reading whatever index is on disk at settings.index_dir, searched with `encoder`.
+
+    The same as `Service.load` but for the encoder, which the index's manifest would not name.
+    """
 
     def load(settings: Settings) -> Service:
-        return Service(Retriever(Index.load(settings.index_dir), encoder), settings)
+        return Service(Retriever(Index.load(settings.index_dir), CachedEncoder(encoder)), settings)
 
     return load
 

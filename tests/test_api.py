@@ -7,12 +7,13 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.service import Service
+from api.service import CachedEncoder, Service
 from embed.config import Settings
 from embed.errors import IndexCorruptError
 
@@ -414,6 +415,28 @@ def test_a_failed_reload_keeps_serving_the_previous_index(reload_setup) -> None:
         assert "still serving the previous index" in r.json()["detail"]
         assert client.get("/healthz").json()["articles"] == 2
         assert client.post("/api/ask", json={"question": "沁泉湖公园"}).status_code == 200
+
+
+def test_the_cached_encoder_gives_the_inner_vectors_and_encodes_each_text_once(fake_encoder) -> None:
+    calls: list[list[str]] = []
+
+    class Counting:
+        name, dim = fake_encoder.name, fake_encoder.dim
+
+        def encode_queries(self, texts):
+            calls.append(list(texts))
+            return fake_encoder.encode_queries(texts)
+
+        encode_passages = encode_queries
+
+    cached = CachedEncoder(Counting(), maxsize=3)
+    texts = ["公园开园。", "产业集群。", "公园开园。"]
+    assert np.array_equal(cached.encode_passages(texts), fake_encoder.encode_passages(texts))
+    assert np.array_equal(cached.encode_passages(texts[:2]), fake_encoder.encode_passages(texts[:2]))
+    assert calls == [["公园开园。", "产业集群。"]]
+    cached.encode_passages(["第三句。", "第四句。"])  # over maxsize: the cache starts again
+    assert len(cached._vectors) <= 3
+    assert cached.encode_passages([]).shape == (0, fake_encoder.dim)
 
 
 # --- the page and the docs ------------------------------------------------------------------------------
