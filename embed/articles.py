@@ -37,7 +37,7 @@ DERIVED_TITLE_MAX_CHARS = 40
 LEAD_CREDIT = re.compile(r"^(?:【?本报讯】?)\s*[（(]([^（）()]{0,40})[）)]")
 """The credit in a lead: 本报讯（记者郭树勋、付凯明 通讯员张攀）."""
 
-ROLE = re.compile(r"本报|特约|记者|通讯员|实习生|[□■◇◆]")
+ROLE = re.compile(r"本报|特约|记者|通讯员|实习生|报道$|[□■◇◆]")
 """Role words around the names of a byline."""
 
 NAME = re.compile(rf"^[{CJK}·]{{2,4}}$")
@@ -102,7 +102,7 @@ def _segment(lines: list[str]) -> list[_Draft]:
             credit = INLINE_PHOTO_CREDIT.search(lines[i])
             assert credit is not None
             text = " ".join((lines[i][: credit.start()] + " " + lines[i][credit.end() :]).split())
-            drafts.append(_Draft(bylines=[credit.group()[:-1]], body=[text], photo=True))
+            drafts.append(_Draft(bylines=[credit.group().rstrip("摄影 ")], body=[text], photo=True))
             i += 1
             continue
         end = _header_end(lines, i)

@@ -28,7 +28,7 @@ LAYOUT_CREDIT = re.compile(r"^(?:责任编辑|责编|编辑|美编|版式|校对
 PHOTO_CREDIT = re.compile(rf"^(?:(?:本报)?(?:记者|通讯员|实习生))?\s*(?:[{CJK}·]{{2,4}}\s*){{1,3}}摄(?:影)?$")
 """A whole line crediting a photo: 张双杰 摄, 本报记者 郭树勋 摄."""
 
-INLINE_PHOTO_CREDIT = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*[{CJK}]{{2,4}}\s*摄")
+INLINE_PHOTO_CREDIT = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*[{CJK}]{{2,4}}\s*摄(?:影)?")
 """A photo credit inside a line: the line is a caption (…截至8月底…18万片。本报记者 王正义 摄)."""
 
 PHOTO_NEWS_MIN_SENTENCES = 2
@@ -57,7 +57,7 @@ LEAD = re.compile(
 """The opening of a news article's first paragraph (本报讯（记者…）)."""
 
 BYLINE = re.compile(
-    rf"^(?:(?:本报)?(?:记者|通讯员|特约记者|实习生)\s*(?:[{CJK}·]{{2,4}}[\s、]*){{1,4}}"
+    rf"^(?:(?:本报)?(?:记者|通讯员|特约记者|实习生)\s*(?:[{CJK}·]{{2,4}}[\s、]*){{1,4}}(?:报道)?"
     rf"|(?:[{CJK}·]{{2,4}}[\s、]+){{1,3}}本报(?:记者|通讯员)"
     rf"|[□■◇◆]\s*[{CJK}·]{{2,4}})$"
 )

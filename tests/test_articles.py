@@ -218,3 +218,9 @@ def test_the_article_a_photo_interrupts_goes_on_after_it():
     meeting, photo = split_articles(page, "p", "p.txt")
     assert meeting.text.split("\n")[-1] == "会议要求，要确保质量。"
     assert photo.text == "工人正在施工。项目进展顺利。" and photo.byline == ("王正义",)
+
+
+def test_a_feature_with_a_byline_line_starts_an_article():
+    page = "上一篇结束了。\n示范区新建公园开园\n本报记者 李明 报道\n5月1日，新建公园开园。"
+    found = split_articles(page, "s", "s.txt")
+    assert [(a.title, a.byline, a.date) for a in found[1:]] == [("示范区新建公园开园", ("李明",), "5月1日")]
