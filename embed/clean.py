@@ -43,10 +43,7 @@ CAPTION_MAX_CHARS = 80
 PROMOTION = re.compile(
     r"扫码|扫一扫|扫描.{0,8}二维码|长按识别|(?:关注|订阅|下载).{0,16}(?:公众号|微信号|视频号|抖音号|客户端)"
 )
-"""A call to follow the paper's channels (扫码关注…公众号, 欢迎关注…微信公众号).
-
-Reports that merely name one (据…大使馆微信公众号消息) are not promotions.
-"""
+"""A call to follow the paper's channels (扫码关注…公众号); naming one (据…微信公众号消息) is not."""
 
 PROMOTION_MAX_CHARS = 80
 """Body text may ask readers to scan a code as part of the news; only short lines that do are promotions."""
@@ -75,16 +72,13 @@ BODY_MIN_CHARS = 24
 LATIN_DEBRIS = re.compile(
     rf"(?<=[{CJK_CONTEXT}])\s+[a-z]{{1,6}}\s+(?=[{CJK}])|(?<=[{CJK}])(?:and|or|the|of)(?=[{CJK}])"
 )
-"""Lower-case English words stranded between Chinese characters by OCR (技术水平 and 创新能力).
-
-Upper-case and alphanumeric terms (GDP, PPP, S104, 4S店, 5G) are real and kept.
-"""
+"""Lower-case English words stranded in Chinese by OCR (技术水平 and 创新能力); GDP, PPP, S104, 5G stay."""
 
 DUP_MIN_CHARS = 12
 """Sentences shorter than this may repeat legitimately (会议要求：); longer repeats are layout or OCR."""
 
 MAX_PASSES = 6
-"""clean_text repeats its pass until nothing changes; removals can only shrink the text, so few are needed."""
+"""Bound on the repeated passes of clean_text; each pass only shrinks the text, so two or three do."""
 
 _CJK_SPACE = re.compile(rf"(?<=[{CJK_CONTEXT}])[ \t\u3000]+(?=[{CJK_CONTEXT}])(?!记者|通讯员)")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
@@ -165,11 +159,7 @@ def _clean_pass(text: str) -> str:
     lines = _drop_noise(lines)
     lines = _rejoin(lines)
     lines = [_tidy_body(line) for line in lines]
-    return "\n".join(line for line in lines if line and not _is_promotion(line))
-
-
-def _is_promotion(line: str) -> bool:
-    return len(line) <= PROMOTION_MAX_CHARS and PROMOTION.search(line) is not None
+    return "\n".join(t for t in lines if t and not (len(t) <= PROMOTION_MAX_CHARS and PROMOTION.search(t)))
 
 
 def _split_inline_lead(line: str) -> list[str]:
