@@ -8,10 +8,11 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 from .batch_formats import SummaryRecord, format_for, read_records, render_records
 from .datamodels import Article, Skip
@@ -34,7 +35,7 @@ CHUNKSIZE = 8
 class BatchReport:
     """What a batch run did: how many articles were summarized or reused, what was skipped, how fast."""
 
-    out: Path
+    out: Path | None
     articles: int
     summarized: int
     reused: int
@@ -45,6 +46,18 @@ class BatchReport:
     def rate(self) -> float:
         """Articles summarized per second (reused ones excluded)."""
         return self.summarized / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (skips as "path[:line]: reason" strings)."""
+        return {
+            "out": str(self.out) if self.out is not None else None,
+            "articles": self.articles,
+            "summarized": self.summarized,
+            "reused": self.reused,
+            "skipped": [str(s) for s in self.skipped],
+            "seconds": round(self.seconds, 3),
+            "articles_per_s": round(self.rate, 1),
+        }
 
 
 def content_hash(text: str, max_chars: int) -> str:
@@ -69,13 +82,14 @@ def summarize_article(article: Article, max_chars: int) -> SummaryRecord:
 
 def summarize_corpus(
     paths: Sequence[str | Path],
-    out: str | Path,
+    out: str | Path | None,
     fmt: str | None = None,
     max_chars: int = 200,
-    workers: int = 1,
+    workers: int | None = None,
     force: bool = False,
     *,
     progress: bool | None = None,
+    stdout: TextIO | None = None,
 ) -> BatchReport:
     """Summarize every article found under `paths` into OUT, one record per article.
 
@@ -86,26 +100,29 @@ def summarize_corpus(
 
     Args:
         paths: files or folders (.txt/.md/.html pages, .jsonl of {"id", "text", "title"?, "date"?}).
-        out: the output file.
+        out: the output file; None writes the records to `stdout` (sys.stdout) when all are done.
         fmt: "jsonl", "md" or "csv"; None means from OUT's suffix (jsonl when it has none of these).
         max_chars: summary budget (whole sentences, the last may cross it).
-        workers: worker processes (1 = in this process).
+        workers: worker processes (1 = in this process; None = one per CPU core).
         force: summarize everything again, ignoring OUT's content.
-        progress: a progress bar (True), log lines (False), or decide by whether stderr is a terminal.
+        progress: None shows a bar (rate, ETA) on a terminal and a plain line every PROGRESS_SECONDS
+            otherwise, on stderr; True always the bar; False nothing.
+        stdout: where records go when `out` is None.
 
     Raises:
         ValueError: bad `fmt`, `max_chars` or `workers`, or OUT exists but is not a summaries file of
             that format (it is left untouched; pass `force` to replace it).
     """
-    out = Path(out)
-    fmt = format_for(out, fmt)
+    out = Path(out) if out is not None else None
+    fmt = format_for(out or Path("-"), fmt)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     if max_chars <= 0:
         raise ValueError(f"max_chars must be positive, got {max_chars}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     start = time.perf_counter()
     corpus = read_corpus(paths)
-    previous = {} if force else _previous_records(out, fmt)
+    previous = {} if force or out is None else _previous_records(out, fmt)
     records: dict[str, SummaryRecord] = {}
     todo: list[Article] = []
     for article in corpus.articles:
@@ -118,11 +135,24 @@ def summarize_corpus(
         "%d articles: %d to summarize, %d already in %s", len(corpus.articles), len(todo), len(records), out
     )
     order = [a.article_id for a in corpus.articles]
-    done = _run(todo, max_chars, workers, records, out, fmt, order, progress)
-    _write_atomically(out, render_records(_in_order(records, order), fmt))
-    return BatchReport(
-        out, len(corpus.articles), done, len(records) - done, corpus.skipped, time.perf_counter() - start
-    )
+    save = _saver(out, fmt, order, stdout)
+    done = _run(todo, max_chars, workers, records, save, progress)
+    save(records, final=True)
+    reused = len(records) - done
+    return BatchReport(out, len(corpus.articles), done, reused, corpus.skipped, time.perf_counter() - start)
+
+
+def _saver(out: Path | None, fmt: str, order: list[str], stdout: TextIO | None) -> Callable[..., None]:
+    """Writes the records in corpus order: atomically to OUT, or once (when final) to stdout."""
+
+    def save(records: dict[str, SummaryRecord], final: bool = False) -> None:
+        content = render_records([records[i] for i in order if i in records], fmt)
+        if out is not None:
+            _write_atomically(out, content)
+        elif final:
+            (stdout or sys.stdout).write(content)
+
+    return save
 
 
 def _previous_records(out: Path, fmt: str) -> dict[str, SummaryRecord]:
@@ -138,9 +168,7 @@ def _run(
     max_chars: int,
     workers: int,
     records: dict[str, SummaryRecord],
-    out: Path,
-    fmt: str,
-    order: list[str],
+    save: Callable[..., None],
     progress: bool | None,
 ) -> int:
     """Summarize `todo` into `records`, checkpointing OUT; on Ctrl-C save what is done, then re-raise."""
@@ -153,11 +181,15 @@ def _run(
             done += 1
             bar.update()
             if time.monotonic() - last_save > CHECKPOINT_SECONDS:
-                _write_atomically(out, render_records(_in_order(records, order), fmt))
+                save(records)
                 last_save = time.monotonic()
     except KeyboardInterrupt:
-        _write_atomically(out, render_records(_in_order(records, order), fmt))
-        log.warning("interrupted: %d of %d articles saved to %s; run again to resume", done, len(todo), out)
+        save(records)
+        log.warning(
+            "interrupted after %d of %d articles; what was done is saved, run again to resume",
+            done,
+            len(todo),
+        )
         raise
     finally:
         bar.close()
@@ -175,10 +207,6 @@ def _results(todo: list[Article], max_chars: int, workers: int) -> Iterator[Summ
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-
-
-def _in_order(records: dict[str, SummaryRecord], order: list[str]) -> list[SummaryRecord]:
-    return [records[article_id] for article_id in order if article_id in records]
 
 
 def _write_atomically(out: Path, content: str) -> None:
@@ -199,14 +227,15 @@ def _write_atomically(out: Path, content: str) -> None:
 
 
 class _Progress:
-    """A tqdm bar (rate and ETA) on a terminal; otherwise a quiet log line every PROGRESS_SECONDS."""
+    """A tqdm bar (rate, ETA) on a terminal; otherwise a plain stderr line every PROGRESS_SECONDS."""
 
-    def __init__(self, total: int, bar: bool | None) -> None:
+    def __init__(self, total: int, mode: bool | None) -> None:
         self.total = total
         self.count = 0
         self.start = self.last = time.monotonic()
+        self.lines = mode is None and not sys.stderr.isatty()
         self._bar = None
-        if bar if bar is not None else sys.stderr.isatty():
+        if mode or (mode is None and not self.lines):
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, unit="article", desc="summarizing", dynamic_ncols=True)
@@ -217,11 +246,15 @@ class _Progress:
             self._bar.update()
             return
         now = time.monotonic()
-        if now - self.last >= PROGRESS_SECONDS or self.count == self.total:
+        if self.lines and (now - self.last >= PROGRESS_SECONDS or self.count == self.total):
             self.last = now
             rate = self.count / max(now - self.start, 1e-9)
             eta = (self.total - self.count) / rate if rate > 0 else 0.0
-            log.info("summarized %d/%d articles (%.1f/s, ETA %.0fs)", self.count, self.total, rate, eta)
+            # A progress display, like tqdm's bar: it goes to stderr whatever the logging level.
+            sys.stderr.write(
+                f"summarized {self.count}/{self.total} articles ({rate:.1f}/s, ETA {eta:.0f}s)\n"
+            )
+            sys.stderr.flush()
 
     def close(self) -> None:
         if self._bar is not None:

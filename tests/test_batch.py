@@ -141,3 +141,25 @@ def test_bad_arguments_are_rejected(corpus, tmp_path):
         summarize_corpus([corpus], tmp_path / "o", max_chars=0, progress=False)
     with pytest.raises(ValueError, match="workers"):
         summarize_corpus([corpus], tmp_path / "o", workers=0, progress=False)
+
+
+def test_without_out_the_records_go_to_stdout_as_json_lines(corpus):
+    import io
+
+    stream = io.StringIO()
+    report = summarize_corpus([corpus], None, max_chars=40, progress=False, stdout=stream)
+    rows = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == [a["id"] for a in ARTICLES]
+    assert report.out is None and report.to_dict()["articles"] == 6
+
+
+def test_when_stderr_is_not_a_terminal_progress_is_plain_lines_with_rate_and_eta(corpus, tmp_path, capsys):
+    summarize_corpus([corpus], tmp_path / "out.jsonl", max_chars=40, workers=1)
+    err = capsys.readouterr().err
+    assert "summarized 6/6 articles" in err and "/s, ETA" in err
+
+
+def test_the_report_is_json_ready(corpus, tmp_path):
+    report = summarize_corpus([corpus], tmp_path / "out.jsonl", max_chars=40, progress=False)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["summarized"] == 6 and data["out"].endswith("out.jsonl") and data["articles_per_s"] > 0
