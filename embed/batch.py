@@ -201,6 +201,7 @@ def _results(todo: list[Article], max_chars: int, workers: int) -> Iterator[Summ
         for article in todo:
             yield summarize_article(article, max_chars)
         return
+    summarize_text("预热。")  # load jieba and the IDF table once here, so forked workers inherit them
     with ProcessPoolExecutor(max_workers=workers) as pool:
         try:
             yield from pool.map(summarize_article, todo, [max_chars] * len(todo), chunksize=CHUNKSIZE)

@@ -21,15 +21,16 @@ _NOT_A_KEYWORD = re.compile(r"^[\d.,%‰年月日号时点分:：\-/]+$|^\d")
 @lru_cache(maxsize=1)
 def default_idf() -> dict[str, float]:
     """The IDF table bundled with jieba: general Chinese, read from the installed package."""
-    import jieba.analyse
+    import jieba
 
-    path = Path(jieba.analyse.__file__).with_name("idf.txt")
+    # Read the file directly: importing jieba.analyse would load the same table a second time.
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
     table: dict[str, float] = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            parts = line.split()
-            if len(parts) == 2:
-                table[parts[0]] = float(parts[1])
+            word, _, value = line.rstrip().partition(" ")
+            if value:
+                table[word] = float(value)
     return table
 
 
