@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_SPACE = re.compile(r"\s+")
+
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 
@@ -27,8 +29,9 @@ RRF_K = 60
 CANDIDATES = 100
 """How deep each ranker's list goes before fusion."""
 
-DUPLICATE_JACCARD = 0.8
-"""Passages whose character-bigram sets overlap this much are one passage said twice (reprints, overlaps)."""
+PROBE_CHARS = 16
+"""Near-duplicate test: windows of this size at 1/4, 1/2 and 3/4 of the shorter passage must all occur in
+the other. Reprints pass; neighbouring passages of one article do not, since they share only their edges."""
 
 QUERY_CACHE = 1024
 """Recent query vectors kept, so asking again (or evaluating several modes) does not re-encode."""
@@ -89,13 +92,13 @@ class Retriever:
         qvec = self._query_vector(query) if mode != "bm25" else None
         rows, scores = self._rank(mode, n, bm25_scores, qvec)
         hits: list[Hit] = []
-        kept_grams: list[set[str]] = []
+        kept: list[str] = []
         for row, score in zip(rows, scores, strict=True):
             chunk = self.index.chunks[row]
-            grams = _bigrams(chunk.text)
-            if any(_jaccard(grams, g) >= DUPLICATE_JACCARD for g in kept_grams):
+            compact = _SPACE.sub("", chunk.text)
+            if any(is_near_duplicate(compact, other) for other in kept):
                 continue
-            kept_grams.append(grams)
+            kept.append(compact)
             hits.append(self._hit(chunk, score, bm25_scores, qvec, tokens))
             if len(hits) == k:
                 break
@@ -175,10 +178,10 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return rows[np.lexsort((rows, -scores[rows]))]
 
 
-def _bigrams(text: str) -> set[str]:
-    compact = re.sub(r"\s+", "", text)
-    return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+def is_near_duplicate(a: str, b: str) -> bool:
+    """Whether two passages (whitespace removed) are one: probes of the shorter all occur in the longer."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 4 * PROBE_CHARS:
+        return short in long
+    starts = (len(short) // 4, len(short) // 2 - PROBE_CHARS // 2, 3 * len(short) // 4 - PROBE_CHARS)
+    return all(short[i : i + PROBE_CHARS] in long for i in starts)

@@ -9,7 +9,7 @@ from embed.config import Settings
 from embed.datamodels import Article
 from embed.errors import EmptyQueryError, ModelMismatchError
 from embed.index import build_index
-from embed.retrieve import Retriever, highlight_spans, rrf
+from embed.retrieve import Retriever, highlight_spans, is_near_duplicate, rrf
 
 ARTICLES = [
     Article(
@@ -122,3 +122,10 @@ def test_rrf_sums_weighted_reciprocal_ranks():
 
 def test_highlight_spans_merge_overlaps_and_skip_single_characters():
     assert highlight_spans("城中村改造和城中村", ["城中村", "城中村改造", "和"]) == ((0, 5), (6, 9))
+
+
+def test_a_lightly_edited_reprint_is_a_near_duplicate_but_a_neighbouring_passage_is_not():
+    text = "".join(f"第{i}项工作由示范区牵头推进，年底前全部完成。" for i in range(12))
+    assert is_near_duplicate(text, "本报讯" + text.replace("年底前", "年底以前", 1))
+    half = len(text) // 2
+    assert not is_near_duplicate(text[: half + 30], text[half:])
