@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/retrieval_quality.py                  # built-in model, seeds + CMRC
     .venv/bin/python benchmarks/retrieval_quality.py --model fake     # hashing stand-in (tests' FakeEncoder)
-    options: --sets seeds,cmrc  --weights 1,1 (RRF weights bm25,dense)  --max-chars 400  --json out.json
+    options: --sets seeds,cmrc  --weights 1:1,2:1 (RRF weights bm25:dense)  --max-chars 400  --json out.json
+             --index-cache DIR (reuse built indexes: the built-in model is fitted once per set)
 
 Seeds: index seeds/ (read_corpus), ask ../shared/eval/seeds_qa/dev.jsonl.
 CMRC:  index ../shared/eval/cmrc2018_retrieval/corpus.jsonl (one article per passage), ask its queries.jsonl.
@@ -61,20 +62,29 @@ def make_encoder(model: str):
     return None  # build_index fits the built-in model (or loads the named one) itself
 
 
-def run_set(name: str, settings: Settings, model: str, weights: tuple[float, float]) -> dict:
-    load, qa_path = SETS[name]
-    articles = load()
-    start = time.perf_counter()
-    index = build_index(articles, settings, make_encoder(model))
-    build_s = time.perf_counter() - start
-    if model == "fake":
-        encoder = make_encoder(model)
-    else:
-        from embed.index import load_encoder_for
+def run_set(
+    name: str, settings: Settings, model: str, weights: list[tuple[float, float]], cache: Path | None
+):
+    """Build (or load from `cache`) the set's index, then evaluate bm25, dense and hybrid per RRF weights."""
+    from embed.index import Index, load_encoder_for
 
-        encoder = load_encoder_for(index)  # the fitted model stays in its temp folder (never saved here)
-    result = evaluate_qa(Retriever(index, encoder, weights=weights), qa_path)
-    result.update(set=name, articles=len(articles), chunks=len(index.chunks), build_s=round(build_s, 1))
+    load, qa_path = SETS[name]
+    folder = cache / f"{name}-{model.replace('/', '_')}-{settings.chunk_max_chars}" if cache else None
+    start = time.perf_counter()
+    if folder and (folder / "manifest.json").is_file():
+        index = Index.load(folder)
+    else:
+        index = build_index(load(), settings, make_encoder(model))
+        if folder:
+            index.save(folder)
+    build_s = time.perf_counter() - start
+    encoder = make_encoder(model) or load_encoder_for(index)
+    result = evaluate_qa(Retriever(index, encoder, weights=weights[0]), qa_path)
+    for w in weights[1:]:
+        extra = evaluate_qa(Retriever(index, encoder, weights=w), qa_path, modes=("hybrid",))
+        result["modes"][f"hybrid {w[0]:g}:{w[1]:g}"] = extra["modes"]["hybrid"]
+    result["modes"][f"hybrid {weights[0][0]:g}:{weights[0][1]:g}"] = result["modes"].pop("hybrid")
+    result.update(set=name, articles=len(index.articles), chunks=len(index.chunks), build_s=round(build_s, 1))
     return result
 
 
@@ -94,7 +104,8 @@ def main() -> None:
     )
     parser.add_argument("--model", default="builtin", help="builtin (default), fake, or a model path")
     parser.add_argument("--sets", default="seeds,cmrc")
-    parser.add_argument("--weights", default="1,1", help="RRF weights: bm25,dense")
+    parser.add_argument("--weights", default="1:1", help="RRF weights bm25:dense, comma-separated to compare")
+    parser.add_argument("--index-cache", type=Path, default=None, help="keep built indexes here for reruns")
     parser.add_argument("--max-chars", type=int, default=400)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -104,8 +115,10 @@ def main() -> None:
         sys.exit(f"{EVAL} not found: the dev sets live in ../shared/eval")
     settings = Settings(model="builtin" if args.model == "fake" else args.model)
     settings = replace(settings, chunk_max_chars=args.max_chars)
-    bm25_w, dense_w = (float(w) for w in args.weights.split(","))
-    results = [run_set(name, settings, args.model, (bm25_w, dense_w)) for name in args.sets.split(",")]
+    weights = [tuple(float(x) for x in w.split(":")) for w in args.weights.split(",")]
+    results = [
+        run_set(name, settings, args.model, weights, args.index_cache) for name in args.sets.split(",")
+    ]
     print_table(results, args.model)
     for res in results:
         print(f"{res['set']}: {res['articles']} articles, {res['chunks']} passages, build {res['build_s']} s")
