@@ -65,9 +65,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         _dump(answer.to_dict())
         return 0
-    print(answer.text)
-    cited = sorted({s.passage for s in answer.sentences})
-    for i in cited:
+    if not answer.sentences:
+        print(answer.text)
+        return 0
+    print("".join(f"{s.text}[{s.passage + 1}]" for s in answer.sentences))
+    for i in sorted({s.passage for s in answer.sentences}):
         c = answer.hits[i].chunk
         print(f"  [{i + 1}] {c.title}（{c.date or '日期不详'}，{c.source}）")
     return 0
@@ -191,6 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # jieba and bm25s log every load at DEBUG, and jieba resets its level when imported (later, lazily),
+        # so a filter, not a level, keeps a plain run quiet.
+        for noisy in ("jieba", "bm25s"):
+            logging.getLogger(noisy).addFilter(lambda record: record.levelno >= logging.WARNING)
     try:
         return args.handler(args)
     except PolicyQAError as exc:
