@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embed.answer import NOT_FOUND, answer_question
 from embed.datamodels import Chunk, Hit
@@ -117,3 +119,21 @@ def test_answers_on_cmrc_hold_the_answer_string_for_most_questions(shared_eval):
         answer = answer_question(q["question"], make_hits(passages))
         hit += is_relevant(answer.text, q["answers"])
     assert hit / len(queries) >= 0.8
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="沁泉湖公园开园明年5月1日示范区投资。！；：\n ", max_size=80), min_size=0, max_size=5
+    ),
+    st.integers(min_value=1, max_value=300),
+)
+def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budget):
+    hits = make_hits(passages)
+    answer = answer_question("沁泉湖公园什么时候开园？", hits, max_chars=budget)
+    if not answer.found:
+        assert answer.text == NOT_FOUND and not answer.sentences
+        return
+    assert answer.sentences
+    for s in answer.sentences:
+        assert hits[s.passage].chunk.text[s.start : s.end] == s.text

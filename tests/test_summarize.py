@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from embed.sentences import split_sentences
 from embed.summarize import lead_summary, select_by_budget, summarize_text
@@ -89,3 +91,21 @@ def test_every_dev_summary_is_made_of_article_sentences(shared_eval):
     for row in rows:
         summary = summarize_text(row["text"], 150)
         assert all(s in row["text"] for s in summary.sentences)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="示范区公园会议项目建设。！？；，\n 12abc", min_size=0, max_size=40), max_size=12
+    ).map("".join),
+    st.integers(min_value=1, max_value=300),
+)
+def test_any_text_gives_whole_sentences_in_order_within_the_budget_rule(text, budget):
+    summary = summarize_text(text, max_chars=budget)
+    originals = [s.text for s in split_sentences(text)]
+    picked = list(summary.sentences)
+    it = iter(originals)
+    assert all(any(p == o for o in it) for p in picked)  # a subsequence of the text's sentences
+    lengths = [len(p) for p in picked]
+    assert sum(lengths[:-1]) < budget
+    assert picked or not originals
