@@ -124,13 +124,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _print_table(result: dict) -> None:
-    rows = {"system": result, **{k: v for k, v in result.items() if isinstance(v, dict)}}
-    if "modes" in result:
-        rows = dict(result["modes"])
-    keys = [k for k, v in next(iter(rows.values())).items() if isinstance(v, int | float)]
-    print(f"{'':10}" + "".join(f"{k:>12}" for k in keys))
+    """Rows of metrics side by side (search modes, or system vs lead), then the scalar extras."""
+    nested = {k: v for k, v in result.items() if isinstance(v, dict)}
+    rows = result.get("modes") or {"system": result, **nested}
+    first = next(iter(rows.values()))
+    keys = [k for k, v in first.items() if isinstance(v, int | float) and k not in ("n", "max_chars")]
+    print(f"{'n=' + str(result.get('n', '?')):10}" + "".join(f"{k:>14}" for k in keys))
     for name, row in rows.items():
-        print(f"{name:10}" + "".join(f"{row.get(k, float('nan')):>12.4f}" for k in keys))
+        print(f"{name:10}" + "".join(f"{row.get(k, float('nan')):>14.4f}" for k in keys))
+    if "answer_hit" in result:
+        print(f"answer_hit {result['answer_hit']:.4f}")
 
 
 def _parser() -> argparse.ArgumentParser:
