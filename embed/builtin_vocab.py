@@ -1,0 +1,123 @@
+"""Vocabulary of the built-in model: jieba pieces of the corpus as a `tokenizers` Unigram model, plus IDF."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tokenizers import Tokenizer as HFTokenizer
+from tokenizers import models, normalizers, pre_tokenizers
+
+from .tokenize import STOPWORDS, Tokenizer
+
+MAX_VOCAB = 250_000
+"""Most multi-character pieces kept (by frequency); rarer words fall back to sub-words and characters."""
+
+MAX_CHARS_PER_TOKEN = 8
+"""Characters of a token that feed its vector (longer tokens are numbers or Latin words)."""
+
+UNK = "<unk>"
+"""Token of characters never seen in the corpus: it has a zero vector."""
+
+FALLBACK_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz%."
+"""Always in the vocabulary, so that unseen numbers and Latin words still split into known pieces."""
+
+_NON_CONTENT = re.compile(r"^[\W_]+$")
+"""Punctuation and symbols: like stopwords, they carry no meaning and get a zero vector."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Vocabulary:
+    """Tokens, the Rust tokenizer that produces them, and per-token IDF and character composition.
+
+    `idf` is zero for `<unk>`, stopwords and punctuation; `char_ids[i]` are 1-based character ids of token
+    i (0 pads) and `char_weights[i]` their weights (1/len for CJK words, zero otherwise).
+    """
+
+    tokens: tuple[str, ...]
+    tokenizer: HFTokenizer
+    idf: np.ndarray
+    char_ids: np.ndarray
+    char_weights: np.ndarray
+
+    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Content-token ids of each text (tokens with zero IDF dropped), as the saved model tokenizes."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        out = []
+        for encoding in encodings:
+            ids = np.asarray(encoding.ids, dtype=np.int64)
+            out.append(ids[self.idf[ids] > 0] if len(ids) else ids)
+        return out
+
+
+def build_vocabulary(texts: Sequence[str], user_words: Sequence[str] = ()) -> Vocabulary:
+    """Segment `texts` with jieba and turn the pieces into a Unigram tokenizer, IDF and character tables."""
+    counts = _piece_counts(texts, user_words)
+    tokens = (UNK, *sorted(counts, key=lambda p: (-counts[p], p)))
+    total = sum(counts.values())
+    # Unigram scores are log-probabilities: the most probable split of a run of characters is jieba's own
+    # dictionary segmentation (jieba also maximises the product of word frequencies).
+    pieces = [(UNK, 0.0)] + [(p, math.log(counts[p] / total)) for p in tokens[1:]]
+    tokenizer = HFTokenizer(models.Unigram(pieces, unk_id=0, byte_fallback=False))
+    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    content = np.array([_is_content(t) for t in tokens])
+    idf = _idf(tokenizer, texts, len(tokens)) * content
+    char_ids, char_weights = _char_tables(tokens, content)
+    return Vocabulary(tokens, tokenizer, idf.astype(np.float32), char_ids, char_weights)
+
+
+def _normalize(text: str) -> str:
+    """The tokenizer's own normalisation (NFKC, lower case), so jieba sees the text the model will see."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _piece_counts(texts: Sequence[str], user_words: Sequence[str]) -> Counter[str]:
+    """Frequencies of jieba pieces (capped at MAX_VOCAB words) and of every character (at least 1)."""
+    jieba = Tokenizer(_normalize(w) for w in user_words)
+    words: Counter[str] = Counter()
+    chars: Counter[str] = Counter(FALLBACK_CHARS)
+    for text in texts:
+        for piece in jieba.segment(_normalize(text)):
+            if not piece or any(c.isspace() for c in piece):
+                continue
+            if len(piece) == 1:
+                chars[piece] += 1
+            else:
+                words[piece] += 1
+                chars.update(set(piece))  # every character is a token: the fallback for unseen words
+    kept = Counter(dict(words.most_common(MAX_VOCAB)))
+    kept.update(chars)
+    return kept
+
+
+def _is_content(token: str) -> bool:
+    """Whether a token carries meaning (not `<unk>`, a stopword or punctuation)."""
+    return token != UNK and token not in STOPWORDS and not _NON_CONTENT.match(token)
+
+
+def _idf(tokenizer: HFTokenizer, texts: Sequence[str], size: int) -> np.ndarray:
+    """Smoothed IDF of every token over `texts`, counted on the tokenizer's own output."""
+    df = np.zeros(size, dtype=np.float64)
+    for encoding in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        df[np.unique(np.asarray(encoding.ids, dtype=np.int64))] += 1
+    return np.log((len(texts) + 1) / (df + 1)) + 1.0
+
+
+def _char_tables(tokens: Sequence[str], content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1-based character ids and weights of each CJK content token (0 and 0 elsewhere)."""
+    ids = np.zeros((len(tokens), MAX_CHARS_PER_TOKEN), dtype=np.int64)
+    weights = np.zeros((len(tokens), MAX_CHARS_PER_TOKEN), dtype=np.float32)
+    index: dict[str, int] = {}
+    for row, token in enumerate(tokens):
+        if not content[row] or token.isascii() or len(token) > MAX_CHARS_PER_TOKEN:
+            continue
+        for col, char in enumerate(token):
+            ids[row, col] = index.setdefault(char, len(index) + 1)
+            weights[row, col] = 1.0 / len(token)
+    return ids, weights

@@ -1,0 +1,178 @@
+"""Encoders: the `Encoder` protocol and `load_encoder` over sentence-transformers models (unit rows)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .config import BUILTIN_MODEL
+from .errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+BGE_ZH_QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
+"""The query instruction the BGE Chinese models were trained with (their model cards); passages get none."""
+
+HUB_PROBE_TIMEOUT_S = 5.0
+"""How long to wait for the Hugging Face hub before calling a model name unreachable (no retries)."""
+
+BATCH_SIZE = 64
+"""Texts per encoding batch."""
+
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+"""`owner/name`, the only form of a hub id we download (a bare word is taken for a missing local path)."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What indexing and search need from an embedding model."""
+
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """float32 [n, dim], unit rows (zero rows for texts with no known token)."""
+        ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """float32 [n, dim], unit rows (zero rows for texts with no known token)."""
+        ...
+
+
+class SentenceTransformerEncoder:
+    """An `Encoder` over a loaded `SentenceTransformer`, with the model's query instruction if it has one."""
+
+    def __init__(self, model: object, name: str, query_prompt: str | None = None) -> None:
+        """Args: a loaded SentenceTransformer, the name to record in indexes, and the query instruction."""
+        self.model = model
+        self.name = name
+        self.query_prompt = query_prompt
+        # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if not dim:
+            raise ModelLoadError(f"model {name!r} does not say its embedding size")
+        self.dim = int(dim)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (with the query instruction, where the model has one)."""
+        return self._encode(texts, self.query_prompt)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages (never with an instruction)."""
+        return self._encode(texts, None)
+
+    def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            prompt=prompt,
+            batch_size=BATCH_SIZE,
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # inner product == cosine on unit vectors
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(model: str, model_dir: Path | None) -> Encoder:
+    """Load the encoder named `model`.
+
+    Args:
+        model: "builtin" for the built-in model saved at `model_dir`; otherwise a local folder holding a
+            sentence-transformers model, or a hub id (`owner/name`), used from the local cache when there and
+            downloaded only when the hub answers within a few seconds.
+        model_dir: the built-in model's folder (ignored for other models).
+
+    Raises:
+        ModelLoadError: missing or broken model files, or a hub id that is neither cached nor reachable.
+    """
+    if model == BUILTIN_MODEL:
+        if model_dir is None:
+            raise ModelLoadError("the built-in model needs its folder (model_dir); none was given")
+        return _load_builtin(Path(model_dir))
+    if not model or not model.strip():
+        raise ModelLoadError("empty model name")
+    path = Path(model).expanduser()
+    if path.exists():
+        return _load_local(path, model)
+    if not _HUB_NAME.match(model):
+        raise ModelLoadError(f"model {model!r}: no such folder, and not a hub id of the form owner/name")
+    return _load_hub(model)
+
+
+def _load_builtin(model_dir: Path) -> Encoder:
+    if not (model_dir / "modules.json").is_file():
+        raise ModelLoadError(f"no built-in model at {model_dir} (modules.json missing): rebuild the index")
+    st = _sentence_transformer(str(model_dir), local_files_only=True)
+    return SentenceTransformerEncoder(st, BUILTIN_MODEL)
+
+
+def _load_local(path: Path, name: str) -> Encoder:
+    if not path.is_dir():
+        raise ModelLoadError(f"model {name!r} is a file; give the folder of a sentence-transformers model")
+    if not any((path / f).is_file() for f in ("modules.json", "config.json")):
+        raise ModelLoadError(f"model {name!r}: {path} holds no modules.json or config.json")
+    st = _sentence_transformer(str(path), local_files_only=True)
+    return SentenceTransformerEncoder(st, name, _query_prompt(st, name))
+
+
+def _load_hub(name: str) -> Encoder:
+    """From the local hub cache when it is there; else download, if the hub answers quickly."""
+    if not _in_hub_cache(name):
+        _probe_hub(name)
+    st = _sentence_transformer(name, local_files_only=_in_hub_cache(name))
+    return SentenceTransformerEncoder(st, name, _query_prompt(st, name))
+
+
+def _in_hub_cache(name: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(name, "modules.json")
+    return isinstance(found, str)
+
+
+def _probe_hub(name: str) -> None:
+    """One short request to the hub, so that offline use fails in seconds instead of a minute of retries."""
+    from huggingface_hub import HfApi, constants
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if constants.HF_HUB_OFFLINE:
+        raise ModelLoadError(
+            f"model {name!r} is not in the local cache and the hub is switched off (offline)"
+        )
+    try:
+        HfApi().model_info(name, timeout=HUB_PROBE_TIMEOUT_S)
+    except HfHubHTTPError as exc:
+        raise ModelLoadError(f"model {name!r} is not on the hub or not readable: {exc}") from exc
+    except OSError as exc:  # connection refused, DNS failure, timeout: all subclass OSError
+        raise ModelLoadError(
+            f"model {name!r} is not cached and the hub cannot be reached ({type(exc).__name__}); "
+            "download it elsewhere and pass its folder"
+        ) from exc
+
+
+def _sentence_transformer(name_or_path: str, local_files_only: bool) -> object:
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(name_or_path, device="cpu", local_files_only=local_files_only)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelLoadError(f"cannot load model {name_or_path!r}: {exc}") from exc
+
+
+def _query_prompt(model: object, name: str) -> str | None:
+    """The model's own query prompt when it ships one; the BGE Chinese instruction for bge-*-zh models."""
+    prompts = getattr(model, "prompts", None) or {}
+    for key in ("query", "retrieval.query", "search_query"):
+        if prompts.get(key):
+            return prompts[key]
+    lowered = name.lower()
+    if "bge" in lowered and "zh" in lowered and "m3" not in lowered:
+        return BGE_ZH_QUERY_INSTRUCTION
+    return None
