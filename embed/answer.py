@@ -209,17 +209,19 @@ def _scores(
     wanted = [sentence_re for question_re, sentence_re in QUESTION_TYPES if question_re.search(question)]
     typed = np.array([1.0 + TYPE_BONUS * any(p.search(c.text) for p in wanted) for c in candidates])
     prior = 1.0 / (1.0 + RANK_DECAY * np.array([c.passage for c in candidates], dtype=float))
-    length = np.array([len(c.text) for c in candidates], dtype=float)
-    return smoothed * typed * prior / (1.0 + length / LENGTH_SCALE) ** LENGTH_PENALTY
+    return smoothed * typed * prior
 
 
 def _select(candidates: list[_Candidate], scores: np.ndarray, max_chars: int) -> list[int]:
-    """MMR picks above the relative cut-off while the answer is shorter than `max_chars`.
+    """MMR picks, by value per character, of the sentences above the relative relevance cut-off.
 
-    A pick that ends with a colon announces what follows, so the next sentence of its passage comes with it.
+    Picks are added while the answer is shorter than `max_chars`. A pick that ends with a colon
+    announces what follows, so the next sentence of its passage comes with it.
     """
     floor = RELATIVE_CUTOFF * scores.max()
     remaining = [i for i in np.argsort(-scores, kind="stable").tolist() if scores[i] >= floor]
+    length = np.array([len(c.text) for c in candidates], dtype=float)
+    value = scores / (1.0 + length / LENGTH_SCALE) ** LENGTH_PENALTY
     grams = [_bigrams(c.text) for c in candidates]
     picked: list[int] = []
     total = 0
@@ -227,7 +229,7 @@ def _select(candidates: list[_Candidate], scores: np.ndarray, max_chars: int) ->
 
         def gain(i: int) -> float:
             overlap = max((_containment(grams[i], grams[j]) for j in picked), default=0.0)
-            return scores[i] * (1.0 - REDUNDANCY * overlap)
+            return value[i] * (1.0 - REDUNDANCY * overlap)
 
         best = max(remaining, key=gain)
         for i in _with_continuation(candidates, best):
