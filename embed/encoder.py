@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -138,22 +140,22 @@ def _in_hub_cache(name: str) -> bool:
 
 
 def _probe_hub(name: str) -> None:
-    """One short request to the hub, so that offline use fails in seconds instead of a minute of retries."""
-    from huggingface_hub import HfApi, constants
-    from huggingface_hub.errors import HfHubHTTPError
+    """One short connection to the hub: offline use fails in seconds instead of a minute of retries."""
+    from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
         raise ModelLoadError(
             f"model {name!r} is not in the local cache and the hub is switched off (offline)"
         )
+    endpoint = urlsplit(constants.ENDPOINT)
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
     try:
-        HfApi().model_info(name, timeout=HUB_PROBE_TIMEOUT_S)
-    except HfHubHTTPError as exc:
-        raise ModelLoadError(f"model {name!r} is not on the hub or not readable: {exc}") from exc
-    except OSError as exc:  # connection refused, DNS failure, timeout: all subclass OSError
+        with socket.create_connection((endpoint.hostname or "", port), timeout=HUB_PROBE_TIMEOUT_S):
+            pass
+    except OSError as exc:  # DNS failure, refused, unreachable, timeout
         raise ModelLoadError(
-            f"model {name!r} is not cached and the hub cannot be reached ({type(exc).__name__}); "
-            "download it elsewhere and pass its folder"
+            f"model {name!r} is not cached and the hub ({endpoint.hostname}) cannot be reached: {exc}; "
+            "download the model elsewhere and pass its folder"
         ) from exc
 
 
