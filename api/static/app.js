@@ -114,10 +114,12 @@
   function renderAnswer(msgId, data) {
     const box = el("div", "answer");
     if (data.sentences && data.sentences.length) {
-      for (const s of data.sentences) {
+      data.sentences.forEach((s, i) => {
         box.appendChild(el("span", "sentence", s.text));
-        box.appendChild(citeLink(msgId, s.passage));
-      }
+        // One marker per run of sentences from the same passage: [2] after three sentences, not [2][2][2].
+        const next = data.sentences[i + 1];
+        if (!next || next.passage !== s.passage) box.appendChild(citeLink(msgId, s.passage));
+      });
     } else if (data.passages && data.passages.length) {
       box.classList.add("empty");
       box.textContent = "没有在档案中找到能直接回答的句子。以下是最相关的段落，供参考：";
