@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import bm25s
 import numpy as np
+from bm25s.tokenization import Tokenized
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +27,25 @@ class BM25Index:
         self.num_docs = num_docs
 
     @classmethod
-    def build(cls, corpus_tokens: Sequence[list[str]]) -> BM25Index:
-        """Index token lists (one per passage, in chunk order)."""
+    def build(cls, corpus_tokens: Iterable[list[str]]) -> BM25Index:
+        """Index token lists (one per passage, in chunk order), streaming them into id arrays.
+
+        Each passage becomes a small int32 array as it arrives, so 100k passages cost tens of MB here
+        rather than a Python string or int object per token (which took over 1 GB).
+        """
+        vocab: dict[str, int] = {}
+        ids: list[np.ndarray] = []
+        uniques: list[np.ndarray] = []
+        for tokens in corpus_tokens:
+            row = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32)
+            ids.append(row)
+            uniques.append(np.unique(row))
+        counts = np.bincount(np.concatenate(uniques), minlength=len(vocab)) if uniques else np.zeros(0)
+        doc_freq = {token: int(counts[i]) for token, i in vocab.items()}
         model = bm25s.BM25(method="lucene", backend="numpy")
-        # bm25s needs a non-empty vocabulary; an empty passage simply scores 0 everywhere.
-        model.index([list(toks) for toks in corpus_tokens], show_progress=False)
-        doc_freq = Counter(tok for toks in corpus_tokens for tok in set(toks))
-        return cls(model, dict(doc_freq), len(corpus_tokens))
+        # An empty passage (or corpus) is fine: bm25s adds an empty token so every row has a column.
+        model.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        return cls(model, doc_freq, len(ids))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every passage for the query tokens (unknown tokens contribute nothing)."""

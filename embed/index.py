@@ -207,7 +207,7 @@ def build_index(articles: Iterable[Article], settings: Settings, encoder: Encode
     logger.info("embedding %d passages of %d articles", len(chunks), len(arts))
     embeddings = _encode(encoder, texts)
     tokenizer = Tokenizer(user_words)
-    bm25 = BM25Index.build([tokenizer.tokenize_for_search(t) for t in texts])
+    bm25 = BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
     return Index(
         chunks=chunks,
         articles=arts,
@@ -267,7 +267,7 @@ def update_index(
     chunks = _renumber(chunks)
     user_words = _user_words(arts.values(), settings)
     tokenizer = Tokenizer(user_words)
-    bm25 = BM25Index.build([tokenizer.tokenize_for_search(passage_text(c)) for c in chunks])
+    bm25 = BM25Index.build(tokenizer.tokenize_for_search(passage_text(c)) for c in chunks)
     new_index = Index(
         chunks=chunks,
         articles=arts,

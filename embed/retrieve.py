@@ -1,4 +1,4 @@
-"""Search: BM25 and dense rankings fused by weighted reciprocal rank; duplicates collapsed; highlights."""
+"""Search: BM25 and dense rankings fused (convex or reciprocal rank); duplicates collapsed; highlights."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 60
 """Reciprocal rank fusion constant (Cormack et al. 2009): flattens the head so neither ranker dominates."""
 
+Fusion = Literal["convex", "rrf"]
+
+CONVEX_ALPHA = 0.6
+"""Share of the BM25 side in convex fusion; measured in benchmarks/retrieval_quality.py (see the README)."""
+
 CANDIDATES = 100
 """How deep each ranker's list goes before fusion."""
 
@@ -47,6 +52,29 @@ def rrf(*rankings: np.ndarray, weights: tuple[float, ...] | None = None, k: int 
     return fused
 
 
+def convex(
+    bm25_scores: np.ndarray, embeddings: np.ndarray, qvec: np.ndarray, rows: np.ndarray, alpha: float
+) -> dict[int, float]:
+    """Convex combination of min-max scaled BM25 and cosine scores over the candidate rows.
+
+    Scaling per query puts the two on one footing without adding raw BM25 to cosine; unlike RRF it keeps
+    how far apart the candidates are (Bruch et al. 2023, "An analysis of fusion functions for hybrid
+    retrieval").
+    """
+    if rows.size == 0:
+        return {}
+    rows = rows.astype(np.int64)
+    lexical = _minmax(bm25_scores[rows])
+    dense = _minmax(embeddings[rows] @ qvec)
+    fused = alpha * lexical + (1.0 - alpha) * dense
+    return dict(zip(rows.tolist(), fused.tolist(), strict=True))
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values, dtype=np.float64)
+
+
 class Retriever:
     """Searches one index with the encoder it was built with."""
 
@@ -55,10 +83,24 @@ class Retriever:
         index: Index,
         encoder: Encoder,
         *,
+        fusion: Fusion = "convex",
+        alpha: float = CONVEX_ALPHA,
         weights: tuple[float, float] = (1.0, 1.0),
         candidates: int = CANDIDATES,
     ) -> None:
-        """Args: index, its encoder, RRF weights as (bm25, dense), and the depth of each ranking."""
+        """Set up a searcher.
+
+        Args:
+            index: the index to search.
+            encoder: the model the index was built with (same dimension).
+            fusion: "convex" (alpha * BM25 + (1 - alpha) * cosine, each min-max scaled over the candidates)
+                or "rrf" (weighted reciprocal rank fusion with `weights` as (bm25, dense)).
+            alpha: BM25's share in convex fusion.
+            weights: RRF weights.
+            candidates: depth of each ranking before fusion.
+        """
+        if fusion not in ("convex", "rrf"):
+            raise ValueError(f"fusion must be convex or rrf, not {fusion!r}")
         if encoder.dim != index.dim:
             raise ModelMismatchError(
                 f"the index has {index.dim}-dimensional vectors (model {index.model!r}) but the encoder "
@@ -66,6 +108,8 @@ class Retriever:
             )
         self.index = index
         self.encoder = encoder
+        self.fusion = fusion
+        self.alpha = alpha
         self.weights = weights
         self.candidates = candidates
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -117,7 +161,12 @@ class Retriever:
         dense_rows, dense_scores = dense_rows[valid], dense_scores[valid]
         if mode == "dense":
             return dense_rows.tolist(), dense_scores.tolist()
-        fused = rrf(bm25_rows, dense_rows, weights=self.weights)
+        if self.fusion == "convex":
+            fused = convex(
+                bm25_scores, self.index.embeddings, qvec, np.union1d(bm25_rows, dense_rows), self.alpha
+            )
+        else:
+            fused = rrf(bm25_rows, dense_rows, weights=self.weights)
         order = sorted(fused, key=lambda row: (-fused[row], row))
         return order, [fused[row] for row in order]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,14 @@ def test_a_malformed_line_names_the_file_and_line(tmp_path):
 def test_the_seed_dev_file_reads_without_context_ids(shared_eval):
     items = read_qa(shared_eval / "seeds_qa" / "dev.jsonl")
     assert items and all(item.answers and item.context_id is None for item in items)
+
+
+@pytest.mark.slow
+def test_the_built_in_hybrid_meets_the_seed_targets(shared_eval, tmp_path):
+    from embed.index import load_encoder_for
+    from embed.ingest import read_corpus
+
+    articles = read_corpus([Path(__file__).resolve().parent.parent / "seeds"]).articles
+    index = build_index(articles, Settings(index_dir=tmp_path / "seeds"), None)
+    result = evaluate_qa(Retriever(index, load_encoder_for(index)), shared_eval / "seeds_qa" / "dev.jsonl")
+    assert result["recall@1"] >= 0.90 and result["mrr@10"] >= 0.93 and result["recall@5"] == 1.0
