@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from embed.config import Settings
 from embed.datamodels import Answer, Article, Hit, Summary
-from embed.errors import ArticleNotFoundError, IndexNotFoundError
-
-if TYPE_CHECKING:
-    from embed.index import Index
+from embed.errors import ArticleNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +83,7 @@ class Service:
         Builds the index from settings.seeds_dir first when there is none, so that a fresh clone serves.
         """
         from embed.index import load_encoder_for
+        from embed.pipeline import ensure_index
         from embed.retrieve import Retriever
 
         index = ensure_index(settings)
@@ -96,17 +94,10 @@ class Service:
         return list(self.retriever.search(query, k=k))
 
     def ask(self, question: str, k: int) -> Answer:
-        """An extractive answer citing the k best passages."""
-        from embed.answer import answer_question
+        """An extractive answer citing the k best passages (the same path as `policyqa ask`)."""
+        from embed.pipeline import ask
 
-        hits = self.search(question, k)
-        return answer_question(
-            question,
-            hits,
-            tokenizer=self.index.tokenizer,
-            encoder=self.retriever.encoder,
-            max_chars=self.settings.answer_max_chars,
-        )
+        return ask(self.retriever, question, k=k, max_chars=self.settings.answer_max_chars)
 
     def summarize(self, text: str, max_chars: int) -> Summary:
         """An extractive summary of loose text."""
@@ -134,25 +125,6 @@ class Service:
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) of the loaded index."""
         return len(self.index.articles), len(self.index.chunks)
-
-
-def ensure_index(settings: Settings) -> Index:
-    """The index at settings.index_dir, built from settings.seeds_dir and saved there when there is none.
-
-    An index that is there but broken is not rebuilt behind the user's back: loading it raises
-    IndexCorruptError / ModelMismatchError with the fix in the message.
-    """
-    from embed.index import Index, build_index
-    from embed.ingest import read_corpus
-
-    try:
-        return Index.load(settings.index_dir)
-    except IndexNotFoundError:
-        log.info("no index in %s: building one from %s", settings.index_dir, settings.seeds_dir)
-    corpus = read_corpus([settings.seeds_dir])
-    index = build_index(corpus.articles, settings)
-    index.save(settings.index_dir)
-    return index
 
 
 Loader = Callable[[Settings], Service]

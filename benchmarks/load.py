@@ -170,11 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report = {"cpus": os.cpu_count(), "distinct_queries": len(queries), "results": results, "goals": GOALS}
+    # Other work on the machine skews every figure: say how busy it was.
+    load = [round(x, 2) for x in os.getloadavg()]
+    report = {
+        "cpus": os.cpu_count(),
+        "load_avg": load,
+        "distinct_queries": len(queries),
+        "results": results,
+        "goals": GOALS,
+    }
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        print(f"{os.cpu_count()} CPUs, {len(queries)} distinct queries, top_k={args.top_k}, loopback")
+        print(
+            f"{os.cpu_count()} CPUs (load average {load[0]} {load[1]} {load[2]}), "
+            f"{len(queries)} distinct queries, top_k={args.top_k}, loopback"
+        )
         for r in results:
             print(
                 f"{r['endpoint']:>7}: {r['rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
