@@ -40,8 +40,10 @@ class BM25Index:
             row = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32)
             ids.append(row)
             uniques.append(np.unique(row))
+        if not vocab:
+            vocab[""] = 0  # bm25s needs one column; "" is the token it uses for empty passages anyway
         counts = np.bincount(np.concatenate(uniques), minlength=len(vocab)) if uniques else np.zeros(0)
-        doc_freq = {token: int(counts[i]) for token, i in vocab.items()}
+        doc_freq = {token: int(counts[i]) for token, i in vocab.items() if i < len(counts) and token}
         model = bm25s.BM25(method="lucene", backend="numpy")
         # An empty passage (or corpus) is fine: bm25s adds an empty token so every row has a column.
         model.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)

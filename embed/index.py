@@ -195,8 +195,13 @@ def build_index(articles: Iterable[Article], settings: Settings, encoder: Encode
         settings: chunk sizes, model name, user dictionary, seed.
         encoder: the embedding model; None means `settings.model` (the built-in model is fitted here,
             on these articles, into a temporary folder that `Index.save` copies into the index).
+
+    Raises:
+        ValueError: no articles.
     """
     arts = _unique(articles)
+    if not arts:
+        raise ValueError("no articles to index: give files or folders with readable text")
     rules = ChunkSettings.from_settings(settings)
     chunks = _renumber([c for a in arts.values() for c in chunk_article(a, rules, 0)])
     user_words = _user_words(arts.values(), settings)

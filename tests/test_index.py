@@ -247,3 +247,8 @@ def test_save_is_quick_for_a_small_index(settings, fake_encoder):
     index.save(settings.index_dir)
     Index.load(settings.index_dir)
     assert time.perf_counter() - start < 5
+
+
+def test_building_from_no_articles_is_a_clear_error(settings, fake_encoder):
+    with pytest.raises(ValueError, match="no articles"):
+        build_index([], settings, fake_encoder)
