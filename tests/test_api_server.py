@@ -184,3 +184,19 @@ def test_a_request_in_flight_finishes_on_the_old_index_while_reload_swaps(
         assert {p["article_id"] for p in old.json()["passages"]} <= {a.article_id for a in ARTICLES[:2]}
         new = httpx.get(f"{url}/api/search", params={"q": "垃圾分类", "top_k": 1}, timeout=30)
         assert new.json()["passages"][0]["article_id"] == "emoji#1"
+
+
+@pytest.mark.slow
+def test_a_fresh_start_builds_the_seeds_index_and_answers_with_the_real_model(
+    tmp_path: Path, seeds_dir
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index", seeds_dir=seeds_dir)
+    # The default loader: ensure_index trains the built-in model on seeds/ (minutes on a busy machine).
+    with running_server(create_app(settings), startup_s=1200) as url:
+        health = httpx.get(f"{url}/healthz", timeout=30).json()
+        assert health["articles"] > 0 and health["model"] == "builtin"
+        r = httpx.post(f"{url}/api/ask", json={"question": "沁泉湖公园什么时候开园？"}, timeout=60)
+        assert r.status_code == 200
+        body = r.json()
+        assert body["passages"] and "沁泉湖" in body["passages"][0]["text"]
+    assert (tmp_path / "index" / "manifest.json").is_file()

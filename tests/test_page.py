@@ -154,6 +154,7 @@ def test_a_sample_question_can_be_clicked(page) -> None:
 def test_a_refused_question_shows_the_servers_reason(page) -> None:
     reply = _ask(page, "？？？的了吗")
     assert "error" in reply.get_attribute("class")
+    assert "换个问法" in reply.find_element(By.CSS_SELECTOR, ".error-title").text
     assert "nothing searchable" in reply.find_element(By.CSS_SELECTOR, ".error-text").text
     assert reply.find_element(By.CSS_SELECTOR, "button.retry").is_displayed()
 

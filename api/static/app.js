@@ -78,12 +78,22 @@
     return `服务器返回 ${statusCode}`;
   }
 
+  // The server's `detail` says exactly what was wrong (in English); the headline says it in Chinese.
+  function errorTitle(statusCode) {
+    if (statusCode === undefined) return "无法连接服务器";
+    if (statusCode === 413) return "内容太长，服务器拒收";
+    if (statusCode === 422 || statusCode === 400 || statusCode === 415) return "这个问题无法处理，请换个问法";
+    if (statusCode === 503) return "索引暂不可用，请稍后再试";
+    if (statusCode >= 500) return "服务器出错了，请稍后重试";
+    return `请求失败（${statusCode}）`;
+  }
+
   async function fetchJson(url, options) {
     let response;
     try {
       response = await fetch(url, options);
     } catch (err) {
-      throw new Error("无法连接服务器，请检查服务是否在运行。");
+      throw new Error("请检查服务是否在运行，然后重试。");
     }
     let body = null;
     try {
@@ -91,7 +101,11 @@
     } catch (err) {
       body = null;
     }
-    if (!response.ok) throw new Error(errorText(body, response.status));
+    if (!response.ok) {
+      const error = new Error(errorText(body, response.status));
+      error.status = response.status;
+      throw error;
+    }
     return body;
   }
 
@@ -234,7 +248,8 @@
       msg.textContent = "";
       msg.classList.remove("pending");
       msg.classList.add("error");
-      msg.appendChild(el("p", "error-text", `出错了：${err.message}`));
+      msg.appendChild(el("p", "error-title", errorTitle(err.status)));
+      msg.appendChild(el("p", "error-text", err.message));
       const retry = el("button", "retry", "重试");
       retry.type = "button";
       retry.addEventListener("click", () => ask(question));
