@@ -14,6 +14,11 @@ from bm25s.tokenization import Tokenized
 
 logger = logging.getLogger(__name__)
 
+BM25_K1 = 0.9
+BM25_B = 0.4
+"""Anserini's default BM25 parameters: less length normalisation than Lucene's 1.2/0.75 suits passages
+that are already packed to a similar size. benchmarks/retrieval_quality.py compares the settings."""
+
 DF_FILE = "df.json"
 """Document frequency of every token, beside bm25s's own files: the summary helper's corpus IDF."""
 
@@ -44,7 +49,7 @@ class BM25Index:
             vocab[""] = 0  # bm25s needs one column; "" is the token it uses for empty passages anyway
         counts = np.bincount(np.concatenate(uniques), minlength=len(vocab)) if uniques else np.zeros(0)
         doc_freq = {token: int(counts[i]) for token, i in vocab.items() if i < len(counts) and token}
-        model = bm25s.BM25(method="lucene", backend="numpy")
+        model = bm25s.BM25(method="lucene", k1=BM25_K1, b=BM25_B, backend="numpy")
         # An empty passage (or corpus) is fine: bm25s adds an empty token so every row has a column.
         model.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
         return cls(model, doc_freq, len(ids))
