@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/retrieval_quality.py                  # built-in model, seeds + CMRC
     .venv/bin/python benchmarks/retrieval_quality.py --model fake     # hashing stand-in (tests' FakeEncoder)
-    options: --sets seeds,cmrc  --weights 1:1,2:1 (RRF weights bm25:dense)  --max-chars 400  --json out.json
+    options: --sets seeds,cmrc  --fusions convex:0.6,rrf:1:1,rrf:2:1  --max-chars 400  --json out.json
              --index-cache DIR (reuse built indexes: the built-in model is fitted once per set)
 
 Seeds: index seeds/ (read_corpus), ask ../shared/eval/seeds_qa/dev.jsonl.
@@ -62,10 +62,23 @@ def make_encoder(model: str):
     return None  # build_index fits the built-in model (or loads the named one) itself
 
 
-def run_set(
-    name: str, settings: Settings, model: str, weights: list[tuple[float, float]], cache: Path | None
-):
-    """Build (or load from `cache`) the set's index, then evaluate bm25, dense and hybrid per RRF weights."""
+def parse_fusions(spec: str) -> list[tuple[str, dict]]:
+    """'convex:0.6,rrf:1:1' -> [(label, Retriever keyword arguments), ...]."""
+    out = []
+    for item in spec.split(","):
+        kind, *nums = item.split(":")
+        if kind == "convex":
+            out.append((f"hybrid convex a={nums[0]}", {"fusion": "convex", "alpha": float(nums[0])}))
+        elif kind == "rrf":
+            weights = (float(nums[0]), float(nums[1]))
+            out.append((f"hybrid rrf {nums[0]}:{nums[1]}", {"fusion": "rrf", "weights": weights}))
+        else:
+            raise SystemExit(f"unknown fusion {item!r}: use convex:ALPHA or rrf:BM25_WEIGHT:DENSE_WEIGHT")
+    return out
+
+
+def run_set(name: str, settings: Settings, model: str, fusions: list[tuple[str, dict]], cache: Path | None):
+    """Build (or load from `cache`) the set's index, then evaluate bm25, dense and each hybrid fusion."""
     from embed.index import Index, load_encoder_for
 
     load, qa_path = SETS[name]
@@ -79,11 +92,11 @@ def run_set(
             index.save(folder)
     build_s = time.perf_counter() - start
     encoder = make_encoder(model) or load_encoder_for(index)
-    result = evaluate_qa(Retriever(index, encoder, weights=weights[0]), qa_path)
-    for w in weights[1:]:
-        extra = evaluate_qa(Retriever(index, encoder, weights=w), qa_path, modes=("hybrid",))
-        result["modes"][f"hybrid {w[0]:g}:{w[1]:g}"] = extra["modes"]["hybrid"]
-    result["modes"][f"hybrid {weights[0][0]:g}:{weights[0][1]:g}"] = result["modes"].pop("hybrid")
+    result = evaluate_qa(Retriever(index, encoder, **fusions[0][1]), qa_path)
+    result["modes"][fusions[0][0]] = result["modes"].pop("hybrid")
+    for label, kwargs in fusions[1:]:
+        extra = evaluate_qa(Retriever(index, encoder, **kwargs), qa_path, modes=("hybrid",))
+        result["modes"][label] = extra["modes"]["hybrid"]
     result.update(set=name, articles=len(index.articles), chunks=len(index.chunks), build_s=round(build_s, 1))
     return result
 
@@ -104,7 +117,9 @@ def main() -> None:
     )
     parser.add_argument("--model", default="builtin", help="builtin (default), fake, or a model path")
     parser.add_argument("--sets", default="seeds,cmrc")
-    parser.add_argument("--weights", default="1:1", help="RRF weights bm25:dense, comma-separated to compare")
+    parser.add_argument(
+        "--fusions", default="convex:0.6,rrf:1:1", help="hybrid fusions to compare (first = default)"
+    )
     parser.add_argument("--index-cache", type=Path, default=None, help="keep built indexes here for reruns")
     parser.add_argument("--max-chars", type=int, default=400)
     parser.add_argument("--json", type=Path, default=None)
@@ -115,9 +130,9 @@ def main() -> None:
         sys.exit(f"{EVAL} not found: the dev sets live in ../shared/eval")
     settings = Settings(model="builtin" if args.model == "fake" else args.model)
     settings = replace(settings, chunk_max_chars=args.max_chars)
-    weights = [tuple(float(x) for x in w.split(":")) for w in args.weights.split(",")]
+    fusions = parse_fusions(args.fusions)
     results = [
-        run_set(name, settings, args.model, weights, args.index_cache) for name in args.sets.split(",")
+        run_set(name, settings, args.model, fusions, args.index_cache) for name in args.sets.split(",")
     ]
     print_table(results, args.model)
     for res in results:
