@@ -252,3 +252,21 @@ def test_save_is_quick_for_a_small_index(settings, fake_encoder):
 def test_building_from_no_articles_is_a_clear_error(settings, fake_encoder):
     with pytest.raises(ValueError, match="no articles"):
         build_index([], settings, fake_encoder)
+
+
+@pytest.mark.slow
+def test_the_built_in_model_travels_with_the_index_and_serves_updates(tmp_path):
+    from embed.index import load_encoder_for
+
+    settings = Settings(index_dir=tmp_path / "index", chunk_max_chars=200, chunk_min_chars=60)
+    index = build_index(ARTICLES[:4], settings)
+    index.save(settings.index_dir)
+    assert (settings.index_dir / "model").is_dir() and index.model == "builtin"
+    loaded = Index.load(settings.index_dir, model="builtin")
+    encoder = load_encoder_for(loaded)
+    updated, report = update_index(loaded, ARTICLES, settings, encoder)
+    updated.save(settings.index_dir)
+    again = Index.load(settings.index_dir)
+    assert report.added == ("page#4", "page#5") and len(again.articles) == len(ARTICLES)
+    hits = Retriever(again, load_encoder_for(again)).search("疫情防控", k=3)
+    assert hits[0].chunk.article_id == "page#5"
