@@ -93,6 +93,7 @@ def evaluate_qa(
 
     Returns:
         {"n", "mode", <metrics of the last mode>, "answer_hit"?, "modes": {mode: {metrics, "ms_per_query"}}}.
+        `ms_per_query` of a later mode excludes query encoding: the retriever caches query vectors.
     """
     items = read_qa(qa_path)
     if not items:
