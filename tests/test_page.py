@@ -71,6 +71,8 @@ def browser():
 def page(browser, base_url: str):
     browser.set_window_size(1280, 900)
     browser.get(base_url + "/")
+    browser.execute_script("sessionStorage.clear()")  # each test starts with an empty conversation
+    browser.refresh()
     WebDriverWait(browser, WAIT_S).until(ec.text_to_be_present_in_element((By.ID, "status"), "已载入"))
     return browser
 
@@ -165,3 +167,17 @@ def test_the_page_fits_a_phone_screen(page) -> None:
     overflow = page.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     assert page.find_element(By.ID, "send").is_displayed()
+
+
+def test_the_conversation_survives_a_reload_until_cleared(page) -> None:
+    _ask(page, "百亿产业集群")
+    page.refresh()
+    WebDriverWait(page, WAIT_S).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".msg.bot .answer")))
+    assert page.find_element(By.CSS_SELECTOR, ".msg.user .question").text == "百亿产业集群"
+    assert page.find_elements(By.CSS_SELECTOR, ".msg.bot .passage")
+    assert not page.find_element(By.ID, "intro").is_displayed()
+    page.find_element(By.ID, "clear").click()
+    assert not page.find_elements(By.CSS_SELECTOR, ".msg")
+    assert page.find_element(By.ID, "intro").is_displayed()
+    page.refresh()
+    assert not page.find_elements(By.CSS_SELECTOR, ".msg")

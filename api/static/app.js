@@ -5,6 +5,8 @@
 (() => {
   const TOP_K = 5;
   const MAX_CHARS = 500;
+  const HISTORY_KEY = "policyqa.history.v1";
+  const HISTORY_MAX = 20;
 
   const log = document.getElementById("log");
   const intro = document.getElementById("intro");
@@ -13,6 +15,7 @@
   const send = document.getElementById("send");
   const counter = document.getElementById("counter");
   const status = document.getElementById("status");
+  const clear = document.getElementById("clear");
   let busy = false;
   let messageCount = 0;
 
@@ -244,6 +247,7 @@
       msg.textContent = "";
       msg.classList.remove("pending");
       renderReply(msg, data);
+      remember(question, data);
     } catch (err) {
       msg.textContent = "";
       msg.classList.remove("pending");
@@ -259,6 +263,43 @@
       send.disabled = false;
       scrollToEnd();
     }
+  }
+
+  // The conversation survives a reload of the tab (sessionStorage: gone when the tab closes).
+  function loadHistory() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function remember(question, data) {
+    const history = loadHistory().concat([{ question, data }]).slice(-HISTORY_MAX);
+    try {
+      sessionStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+    } catch (err) {
+      // Storage full or disabled: the conversation just won't survive a reload.
+    }
+  }
+
+  function restoreHistory() {
+    for (const { question, data } of loadHistory()) {
+      if (typeof question !== "string" || !data || typeof data !== "object") continue;
+      if (intro) intro.hidden = true;
+      addMessage("user").appendChild(el("p", "question", question));
+      const msg = addMessage("bot");
+      msg.id = `m${++messageCount}`;
+      renderReply(msg, data);
+    }
+  }
+
+  function clearHistory() {
+    sessionStorage.removeItem(HISTORY_KEY);
+    for (const msg of log.querySelectorAll(".msg")) msg.remove();
+    if (intro) intro.hidden = false;
+    input.focus();
   }
 
   function resize() {
@@ -302,6 +343,8 @@
       status.classList.add("down");
     });
 
+  clear.addEventListener("click", clearHistory);
+  restoreHistory();
   resize();
   input.focus();
 })();
