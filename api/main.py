@@ -141,13 +141,16 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 500)
+    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), None)
     if isinstance(exc, ArticleNotFoundError):
         detail = f"no article with id {str(exc.args[0])[:80]!r}" if exc.args else "no such article"
     elif isinstance(exc, EmptyQueryError):
         detail = f"nothing searchable in the text: {exc}" if str(exc) else "nothing searchable in the text"
-    else:
+    elif status == 503:
+        log.warning("index unavailable: %s", exc)
         detail = f"the index is unavailable: {exc}"
+    else:  # a library error with no meaning for the client: a bug, so treated like any crash
+        raise exc
     return JSONResponse({"detail": detail}, status_code=status)
 
 
