@@ -15,7 +15,7 @@ from tokenizers import models, normalizers, pre_tokenizers
 
 from .tokenize import STOPWORDS, Tokenizer
 
-MAX_VOCAB = 250_000
+MAX_VOCAB = 150_000
 """Most multi-character pieces kept (by frequency); rarer words fall back to sub-words and characters."""
 
 MAX_CHARS_PER_TOKEN = 8
