@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ EXAMPLES_PER_OPERATION = 25
 # schemathesis reads the schema at import; building the app loads nothing, and the fixture below loads
 # the index (into this folder) before any request is made.
 INDEX_DIR = Path(tempfile.mkdtemp(prefix="policyqa-schema-")) / "index"
+atexit.register(shutil.rmtree, INDEX_DIR.parent, ignore_errors=True)  # also when these tests are deselected
 APP = create_app(Settings(index_dir=INDEX_DIR, api_key="schema-key"), loader=disk_loader(FakeEncoder()))
 schema = schemathesis.openapi.from_dict(APP.openapi())  # from_asgi would run the lifespan right now
 schema.app = APP
@@ -32,11 +34,8 @@ schema.app = APP
 @pytest.fixture(scope="module", autouse=True)
 def loaded_app():
     build_test_index(INDEX_DIR, FakeEncoder())
-    try:
-        with TestClient(APP):  # runs the lifespan: the service stays loaded while the cases run
-            yield
-    finally:
-        shutil.rmtree(INDEX_DIR.parent, ignore_errors=True)
+    with TestClient(APP):  # runs the lifespan: the service stays loaded while the cases run
+        yield
 
 
 @schema.parametrize()
