@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -204,19 +205,24 @@ def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]
 
     Single Chinese characters are skipped: alone they mark noise, not the words the user asked about.
     """
-    terms = {t for t in tokens if len(t) > 1 or t.isdigit() or t.isascii()}
-    spans = sorted(
-        (m.start(), m.end())
-        for term in terms
-        for m in re.finditer(re.escape(term), text, flags=re.IGNORECASE)
-    )
+    pattern = _terms_pattern(tuple(sorted(set(tokens))))
+    if pattern is None:
+        return ()
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for match in pattern.finditer(text):
+        start, end = match.span()
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
     return tuple(merged)
+
+
+@lru_cache(maxsize=256)
+def _terms_pattern(tokens: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation, longest terms first, so a whole term wins over a part of it at the same place."""
+    terms = sorted((t for t in tokens if len(t) > 1 or t.isdigit() or t.isascii()), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
