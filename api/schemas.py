@@ -91,6 +91,7 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     found: bool
+    message: str | None = None
     sentences: list[SentenceOut]
     passages: list[PassageOut]
     took_ms: float

@@ -66,7 +66,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         _dump(answer.to_dict())
         return 0
     if not answer.sentences:
-        print(answer.text)
+        print(answer.message or "")
         return 0
     print("".join(f"{s.text}[{s.passage + 1}]" for s in answer.sentences))
     for i in sorted({s.passage for s in answer.sentences}):

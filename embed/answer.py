@@ -261,7 +261,7 @@ def _answer(question: str, hits: tuple[Hit, ...], picks: list[_Candidate]) -> An
 
 
 def _not_found(question: str, hits: tuple[Hit, ...]) -> Answer:
-    return Answer(question, NOT_FOUND, (), hits, found=False)
+    return Answer(question, "", (), hits, found=False, message=NOT_FOUND)
 
 
 def _bigrams(text: str) -> set[str]:

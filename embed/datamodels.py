@@ -124,6 +124,8 @@ class Answer:
     sentences: tuple[AnswerSentence, ...]
     hits: tuple[Hit, ...]
     found: bool = True
+    message: str | None = None
+    """Why there is no answer (when `found` is false); `text` then stays empty, as it holds only copies."""
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's ask shape: question, answer, sentences [{text, passage, start, end}], passages."""
@@ -131,6 +133,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "found": self.found,
+            "message": self.message,
             "sentences": [asdict(s) for s in self.sentences],
             "passages": [hit.to_dict() for hit in self.hits],
         }

@@ -73,13 +73,13 @@ def test_sentences_of_one_passage_appear_in_reading_order():
 def test_an_unrelated_question_gets_a_plain_not_found_instead_of_random_sentences():
     answer = answer_question("量子计算机的工作原理是什么？", make_hits(PASSAGES))
     assert not answer.found
-    assert answer.text == NOT_FOUND
+    assert answer.text == "" and answer.message == NOT_FOUND
     assert answer.sentences == ()
 
 
 def test_no_hits_means_not_found():
     answer = answer_question("沁泉湖公园什么时候开园？", [])
-    assert not answer.found and answer.text == NOT_FOUND
+    assert not answer.found and answer.text == "" and answer.message == NOT_FOUND
 
 
 def test_a_question_without_content_words_is_an_empty_query():
@@ -132,7 +132,7 @@ def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budge
     hits = make_hits(passages)
     answer = answer_question("沁泉湖公园什么时候开园？", hits, max_chars=budget)
     if not answer.found:
-        assert answer.text == NOT_FOUND and not answer.sentences
+        assert answer.text == "" and answer.message == NOT_FOUND and not answer.sentences
         return
     assert answer.sentences
     for s in answer.sentences:
