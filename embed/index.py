@@ -261,29 +261,9 @@ def update_index(
     incoming = _unique(articles)
     changed = [a for a in incoming if a in index.articles and article_hash(incoming[a]) != index.hashes[a]]
     added = [a for a in incoming if a not in index.articles]
-    old_rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(index.chunks):
-        old_rows.setdefault(chunk.article_id, []).append(row)
-    arts: dict[str, Article] = {}
-    chunks: list[Chunk] = []
-    rows: list[np.ndarray] = []
-    fresh: list[Chunk] = []
-    for aid in [a for a in index.articles if a not in drop] + added:
-        article = incoming.get(aid, index.articles.get(aid))
-        arts[aid] = article
-        if aid in changed or aid in added:
-            new = chunk_article(article, index.chunk_settings, 0)
-            fresh.extend(new)
-            chunks.extend(new)
-            rows.append(np.full(len(new), -1, dtype=np.int64))
-        else:
-            chunks.extend(index.chunks[r] for r in old_rows.get(aid, []))
-            rows.append(np.asarray(old_rows.get(aid, []), dtype=np.int64))
-    embeddings = _assemble(index, np.concatenate(rows) if rows else np.empty(0, np.int64), fresh, encoder)
-    chunks = _renumber(chunks)
-    user_words = _user_words(arts.values(), settings)
-    tokenizer = Tokenizer(user_words)
-    bm25 = BM25Index.build(tokenizer.tokenize_for_search(passage_text(c)) for c in chunks)
+    arts, chunks, old_rows, fresh = _merge(index, incoming, drop, set(changed) | set(added))
+    embeddings = _assemble(index, old_rows, fresh, encoder)
+    user_words, bm25 = _lexical(arts.values(), chunks, settings)
     new_index = Index(
         chunks=chunks,
         articles=arts,
@@ -295,10 +275,42 @@ def update_index(
         chunk_settings=index.chunk_settings,
         model_dir=index.model_dir,
     )
-    report = UpdateReport(
-        tuple(added), tuple(changed), tuple(sorted(drop)), len(arts) - len(added) - len(changed)
-    )
-    return new_index, report
+    unchanged = len(arts) - len(added) - len(changed)
+    return new_index, UpdateReport(tuple(added), tuple(changed), tuple(sorted(drop)), unchanged)
+
+
+def _merge(
+    index: Index, incoming: dict[str, Article], drop: set[str], redo: set[str]
+) -> tuple[dict[str, Article], list[Chunk], np.ndarray, list[Chunk]]:
+    """The updated article table and chunk list; each chunk's old row (-1 when new) and the new chunks."""
+    old_rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        old_rows.setdefault(chunk.article_id, []).append(row)
+    arts: dict[str, Article] = {}
+    chunks: list[Chunk] = []
+    rows: list[int] = []
+    fresh: list[Chunk] = []
+    order = [a for a in index.articles if a not in drop] + [a for a in incoming if a not in index.articles]
+    for aid in order:
+        arts[aid] = incoming.get(aid) or index.articles[aid]
+        if aid in redo:
+            new = chunk_article(arts[aid], index.chunk_settings, 0)
+            fresh.extend(new)
+            chunks.extend(new)
+            rows.extend([-1] * len(new))
+        else:
+            chunks.extend(index.chunks[r] for r in old_rows.get(aid, []))
+            rows.extend(old_rows.get(aid, []))
+    return arts, _renumber(chunks), np.asarray(rows, dtype=np.int64), fresh
+
+
+def _lexical(
+    articles: Iterable[Article], chunks: list[Chunk], settings: Settings
+) -> tuple[list[str], BM25Index]:
+    """User words learned from the articles (plus the user's file), and BM25 over the passages."""
+    user_words = _user_words(articles, settings)
+    tokenizer = Tokenizer(user_words)
+    return user_words, BM25Index.build(tokenizer.tokenize_for_search(passage_text(c)) for c in chunks)
 
 
 def load_encoder_for(index: Index) -> Encoder:
