@@ -1,8 +1,9 @@
 """ROUGE-1/2/L (character F1) of our summaries beside the lead baseline on both summary dev sets.
 
-    .venv/bin/python benchmarks/summary_quality.py [--max-chars 150] [--half even|odd]
+    .venv/bin/python benchmarks/summary_quality.py [--max-chars 150 200] [--half even odd]
 
-`--half` scores every other article only: tune on one half, check on the other.
+`--half` scores every other line of each file only (even: lines 0, 2, ...): tune on one half, check on the
+other. Several budgets or halves give one table row per combination.
 """
 
 from __future__ import annotations
@@ -30,26 +31,31 @@ def _half(path: Path, half: str | None, tmp: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-chars", type=int, default=150)
-    parser.add_argument("--half", choices=["even", "odd"], default=None)
+    parser.add_argument("--max-chars", type=int, nargs="+", default=[150])
+    parser.add_argument("--half", choices=["even", "odd"], nargs="+", default=[None])
     parser.add_argument("--json", action="store_true", help="one JSON object per set instead of a table")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not EVAL.is_dir():
         raise SystemExit(f"{EVAL} not found: the dev sets live beside the checkout in ../shared/eval")
-    print(f"| set (budget {args.max_chars}) | n | system R-1 / R-2 / R-L | lead R-1 / R-2 / R-L | ΔR-L |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| set | half | budget | n | system R-1 / R-2 / R-L | lead R-1 / R-2 / R-L | ΔR-L |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in SETS:
-            path = _half(EVAL / name / "docs.jsonl", args.half, Path(tmp))
-            r = evaluate_summaries(path, args.max_chars)
-            if args.json:
-                print(json.dumps({"set": name, **r}))
-                continue
-            ours = " / ".join(f"{r[k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
-            lead = " / ".join(f"{r['lead'][k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
-            delta = 100 * (r["rougeL"] - r["lead"]["rougeL"])
-            print(f"| {name} | {r['n']} | {ours} | {lead} | {delta:+.2f} pts |")
+        for half in args.half:
+            for max_chars in args.max_chars:
+                for name in SETS:
+                    path = _half(EVAL / name / "docs.jsonl", half, Path(tmp))
+                    _report(name, half, evaluate_summaries(path, max_chars), as_json=args.json)
+
+
+def _report(name: str, half: str | None, r: dict, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"set": name, "half": half or "all", **r}))
+        return
+    ours = " / ".join(f"{r[k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
+    lead = " / ".join(f"{r['lead'][k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
+    delta = 100 * (r["rougeL"] - r["lead"]["rougeL"])
+    print(f"| {name} | {half or 'all'} | {r['max_chars']} | {r['n']} | {ours} | {lead} | {delta:+.2f} pts |")
 
 
 if __name__ == "__main__":

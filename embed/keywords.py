@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from .tokenize import tokenize
+from .tokenize import Tokenizer, tokenize
 
 MIN_KEYWORD_CHARS = 2
 """Single characters are rarely meaningful keywords in Chinese (的-like particles, 区, 市)."""
@@ -73,7 +73,12 @@ def build_idf(documents: Iterable[Sequence[str]]) -> dict[str, float]:
 
 
 def extract_keywords(
-    text: str, k: int = 8, idf: Mapping[str, float] | None = None, *, tokens: Sequence[str] | None = None
+    text: str,
+    k: int = 8,
+    idf: Mapping[str, float] | None = None,
+    *,
+    tokens: Sequence[str] | None = None,
+    tokenizer: Tokenizer | None = None,
 ) -> list[str]:
     """The `k` words of `text` with the highest TF-IDF, best first.
 
@@ -82,10 +87,14 @@ def extract_keywords(
         k: how many keywords at most.
         idf: word -> IDF, e.g. from `build_idf` over the indexed corpus; jieba's general table when None.
         tokens: the text's tokens when the caller already has them (saves a second segmentation).
+        tokenizer: segments `text` when `tokens` is None; pass the index's one so its user words (local
+            names, 王家鹏) stay whole. The shared default tokenizer when None.
     """
     if k <= 0:
         return []
-    words = [t for t in (tokenize(text) if tokens is None else tokens) if _is_candidate(t)]
+    if tokens is None:
+        tokens = tokenize(text) if tokenizer is None else tokenizer.tokenize(text)
+    words = [t for t in tokens if _is_candidate(t)]
     if not words:
         return []
     tf = Counter(words)

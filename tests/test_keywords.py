@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from embed.keywords import build_idf, extract_keywords, idf_lookup
+from embed.tokenize import Tokenizer
 
 TEXT = (
     "沁泉湖公园位于示范区中部。沁泉湖公园总投资3.2亿元，占地600亩，将于明年5月1日开园。"
@@ -38,3 +39,9 @@ def test_a_word_missing_from_a_corpus_table_counts_as_the_rarest():
     weight = idf_lookup({"示范区": 0.5, "公园": 2.0})
     assert weight("从未见过") == 2.0
     assert weight("示范区") == 0.5
+
+
+def test_a_tokenizer_with_user_words_keeps_a_name_whole():
+    text = "王家鹏在示范区调研。王家鹏强调，要抓好项目建设。"
+    assert "王家鹏" in extract_keywords(text, k=3, tokenizer=Tokenizer(["王家鹏"]))
+    assert extract_keywords(text, k=3, tokens=["王家鹏", "调研"], tokenizer=Tokenizer()) == ["王家鹏", "调研"]

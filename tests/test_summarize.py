@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embed.sentences import split_sentences
-from embed.summarize import lead_summary, select_by_budget, summarize_text
+from embed.summarize import _fit_budget, lead_summary, select_by_budget, summarize_text
+from embed.tokenize import Tokenizer
 
 ARTICLE = (
     "本报讯 8月18日，示范区召开“四城联创”集中攻坚动员大会，部署近期创建工作任务。"
@@ -49,6 +51,46 @@ def test_a_sentence_that_repeats_a_picked_one_is_not_picked_again():
     summary = summarize_text(text, max_chars=20)
     assert len(summary.sentences) == 2
     assert summary.sentences[1] == "会议部署了城市管理工作。"
+
+
+def test_a_byline_is_left_out_while_real_sentences_remain():
+    summary = summarize_text(ARTICLE, max_chars=150)
+    assert "（记者 郭树勋）" not in summary.sentences
+    assert "（记者 郭树勋）" in lead_summary(ARTICLE, max_chars=150).sentences or len(ARTICLE) > 150
+
+
+def test_source_and_disclaimer_lines_are_picked_last():
+    text = (
+        "来源：示范区融媒体中心。示范区召开项目建设推进会。会议部署了下一步重点工作。免责声明：本文仅供参考。"
+    )
+    summary = summarize_text(text, max_chars=20)
+    assert summary.sentences == ("示范区召开项目建设推进会。", "会议部署了下一步重点工作。")
+    longer = summarize_text(text, max_chars=30).sentences  # both real ones fit: one more line is needed
+    assert (
+        len(longer) == 3 and "示范区召开项目建设推进会。" in longer and "会议部署了下一步重点工作。" in longer
+    )
+
+
+def test_a_headline_and_a_dateline_are_content_not_boilerplate():
+    text = "原标题：示范区沁泉湖公园开园。本报讯 近日，沁泉湖公园正式开园，市民纷纷前来游玩。公园占地600亩。"
+    summary = summarize_text(text, max_chars=40)
+    assert summary.sentences[0].startswith("原标题") and any(
+        s.startswith("本报讯") for s in summary.sentences
+    )
+
+
+def test_a_shorter_nearly_as_good_sentence_is_preferred_over_one_that_overshoots_far():
+    gains = np.array([1.0, 0.8, 0.5])
+    assert _fit_budget(gains, [100, 20, 10], total=0, max_chars=50) == 1  # 50 over: the 20-char one
+    assert _fit_budget(gains, [52, 20, 10], total=0, max_chars=50) == 0  # 2 over: keep the best
+    assert _fit_budget(np.array([1.0, 0.5]), [100, 10], total=0, max_chars=50) == 0  # no near-equal one
+
+
+def test_a_tokenizer_with_user_words_keeps_names_whole_in_keywords():
+    text = "王家鹏在示范区调研。王家鹏强调，要抓好项目建设。王家鹏指出，示范区要加快发展。"
+    assert "王家鹏" not in summarize_text(text).keywords  # the default tokenizer splits the name
+    assert "王家鹏" in summarize_text(text, tokenizer=Tokenizer(["王家鹏"])).keywords
+    assert summarize_text(text, tokenizer=Tokenizer(["王家鹏"])).text == summarize_text(text).text
 
 
 def test_the_summary_has_five_to_ten_keywords_by_default():
@@ -107,5 +149,9 @@ def test_any_text_gives_whole_sentences_in_order_within_the_budget_rule(text, bu
     it = iter(originals)
     assert all(any(p == o for o in it) for p in picked)  # a subsequence of the text's sentences
     lengths = [len(p) for p in picked]
-    assert sum(lengths[:-1]) < budget
+    # Whatever sentence was added last, everything before it was shorter than the budget, so dropping
+    # the longest pick must leave less than the budget (picks are shown in reading order, not pick order).
+    assert sum(lengths) - max(lengths, default=0) < budget
     assert picked or not originals
+    if sum(lengths) < budget:  # stopping short of the budget only when the text has run out
+        assert len(picked) == len(originals)
