@@ -41,8 +41,9 @@ CHAR_WEIGHT = 0.5
 BATCH_SIZE = 128
 """Passages per training step; the other passages of the batch are each pair's negatives."""
 
-TEMPERATURE = 0.05
-"""Softmax temperature of the contrastive loss (the usual value for in-batch negatives)."""
+TEMPERATURE = 0.1
+"""Softmax temperature of the contrastive loss. CMRC dense doc@1 (one seed): 0.05 -> 0.943, 0.1 -> 0.947,
+0.2 -> 0.941; fused with BM25: 0.958, 0.962, 0.958."""
 
 LEARNING_RATE = 0.05
 """Adam step size; static vectors tolerate large steps."""

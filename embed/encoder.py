@@ -22,8 +22,8 @@ BGE_ZH_QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文�
 HUB_PROBE_TIMEOUT_S = 5.0
 """How long to wait for the Hugging Face hub before calling a model name unreachable (no retries)."""
 
-BATCH_SIZE = 64
-"""Texts per encoding batch."""
+BATCH_SIZE = 256
+"""Texts per encoding batch (static models: 1,450 passages/s at 256 against 1,250 at 64)."""
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 """`owner/name`, the only form of a hub id we download (a bare word is taken for a missing local path)."""
