@@ -1,4 +1,4 @@
-"""Extractive article summaries: centrality × a news position prior, redundancy removed, order kept."""
+"""Extractive article summaries: centrality × a news position prior, without repeats or page furniture."""
 
 from __future__ import annotations
 
@@ -112,7 +112,11 @@ def summarize_text(
     scores, similarity = score_sentences(tokens, idf)
     boilerplate = np.array([bool(BOILERPLATE.search(s.text)) for s in sentences[: len(scores)]])
     scores = np.where(boilerplate, scores * BOILERPLATE_WEIGHT, scores)
-    picks = _select_mmr(scores, similarity, [len(s.text) for s in sentences[: len(scores)]], max_chars)
+    lengths = [len(s.text) for s in sentences]
+    picks = _select_mmr(scores, similarity, lengths[: len(scores)], max_chars)
+    short = max_chars - sum(lengths[i] for i in picks)
+    if short > 0:  # every candidate taken and still short: the rule says keep adding, in reading order
+        picks += select_by_budget(range(len(scores), len(sentences)), lengths, short)
     return _summary(sentences, picks, words)
 
 
