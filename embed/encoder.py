@@ -135,8 +135,8 @@ def _load_hub(name: str) -> Encoder:
 def _in_hub_cache(name: str) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
-    found = try_to_load_from_cache(name, "modules.json")
-    return isinstance(found, str)
+    # modules.json for sentence-transformers models, config.json for plain transformers ones (mean pooling).
+    return any(isinstance(try_to_load_from_cache(name, f), str) for f in ("modules.json", "config.json"))
 
 
 def _probe_hub(name: str) -> None:
@@ -154,8 +154,8 @@ def _probe_hub(name: str) -> None:
             pass
     except OSError as exc:  # DNS failure, refused, unreachable, timeout
         raise ModelLoadError(
-            f"model {name!r} is not cached and the hub ({endpoint.hostname}) cannot be reached: {exc}; "
-            "download the model elsewhere and pass its folder"
+            f"model {name!r} is no local folder, not in the hub cache, and the hub ({endpoint.hostname}) "
+            f"cannot be reached: {exc}; download the model elsewhere and pass its folder"
         ) from exc
 
 
