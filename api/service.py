@@ -75,6 +75,7 @@ class Service:
         self.model_name: str = getattr(retriever.encoder, "name", "unknown")
         self._article_ids: list[str] = list(self.index.articles)
         self._summaries: dict[str, Summary] = {}
+        self._idf: dict[str, float] | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> Service:
@@ -100,10 +101,15 @@ class Service:
         return ask(self.retriever, question, k=k, max_chars=self.settings.answer_max_chars)
 
     def summarize(self, text: str, max_chars: int) -> Summary:
-        """An extractive summary of loose text."""
+        """An extractive summary of loose text (general IDF: the text need not come from the archive)."""
         from embed.summarize import summarize_text
 
-        return summarize_text(text, max_chars=max_chars)
+        return summarize_text(text, max_chars=max_chars, tokenizer=self.index.tokenizer)
+
+    def _corpus_idf(self) -> dict[str, float]:
+        if self._idf is None:
+            self._idf = {token: self.index.idf(token) for token in self.index.doc_freq}
+        return self._idf
 
     def articles(self, offset: int, limit: int) -> tuple[int, list[Article]]:
         """The total count and one page of articles, in index order."""
@@ -117,7 +123,16 @@ class Service:
             raise ArticleNotFoundError(article_id)
         summary = self._summaries.get(article_id)
         if summary is None:
-            summary = self.summarize(article.text, self.settings.summary_max_chars)
+            from embed.summarize import summarize_text
+
+            # The index's tokenizer keeps district terms whole; its IDF makes keywords what sets this
+            # article apart within the archive, not within general Chinese.
+            summary = summarize_text(
+                article.text,
+                max_chars=self.settings.summary_max_chars,
+                idf=self._corpus_idf(),
+                tokenizer=self.index.tokenizer,
+            )
             if len(self._summaries) < ARTICLE_SUMMARY_CACHE:
                 self._summaries[article_id] = summary  # dict assignment is atomic under the GIL
         return article, summary
