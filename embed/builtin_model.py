@@ -150,7 +150,7 @@ class _StaticModel(torch.nn.Module):
 
     def forward(self, bags: list[np.ndarray]) -> torch.Tensor:
         """Unit vectors of bags of token ids (sum pooling, then L2 normalisation)."""
-        ids = torch.from_numpy(np.concatenate(bags))
+        ids = torch.from_numpy(np.concatenate(bags)).long()
         unique, position = torch.unique(ids, return_inverse=True)  # each distinct token's vector once
         offsets = torch.from_numpy(np.cumsum([0] + [len(b) for b in bags[:-1]]))
         pooled = torch.nn.functional.embedding_bag(position, self.rows(unique), offsets, mode="sum")

@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,9 @@ MAX_VOCAB = 150_000
 
 MAX_CHARS_PER_TOKEN = 8
 """Characters of a token that feed its vector (longer tokens are numbers or Latin words)."""
+
+ENCODE_SLICE = 2048
+"""Texts tokenized per call (bounds the memory of the tokenizer's Encoding objects)."""
 
 UNK = "<unk>"
 """Token of characters never seen in the corpus: it has a zero vector."""
@@ -47,12 +50,15 @@ class Vocabulary:
 
     def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Content-token ids of each text (tokens with zero IDF dropped), as the saved model tokenizes."""
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        out = []
-        for encoding in encodings:
-            ids = np.asarray(encoding.ids, dtype=np.int64)
-            out.append(ids[self.idf[ids] > 0] if len(ids) else ids)
-        return out
+        return [ids[self.idf[ids] > 0] for ids in token_ids(self.tokenizer, texts)]
+
+
+def token_ids(tokenizer: HFTokenizer, texts: Sequence[str]) -> Iterator[np.ndarray]:
+    """Token ids of each text, tokenized in slices: Encoding objects are large, so few live at once."""
+    for start in range(0, len(texts), ENCODE_SLICE):
+        piece = list(texts[start : start + ENCODE_SLICE])
+        for encoding in tokenizer.encode_batch(piece, add_special_tokens=False):
+            yield np.asarray(encoding.ids, dtype=np.int32)
 
 
 def build_vocabulary(texts: Sequence[str], user_words: Sequence[str] = ()) -> Vocabulary:
@@ -104,8 +110,8 @@ def _is_content(token: str) -> bool:
 def _idf(tokenizer: HFTokenizer, texts: Sequence[str], size: int) -> np.ndarray:
     """Smoothed IDF of every token over `texts`, counted on the tokenizer's own output."""
     df = np.zeros(size, dtype=np.float64)
-    for encoding in tokenizer.encode_batch(list(texts), add_special_tokens=False):
-        df[np.unique(np.asarray(encoding.ids, dtype=np.int64))] += 1
+    for ids in token_ids(tokenizer, texts):
+        df[np.unique(ids)] += 1
     return np.log((len(texts) + 1) / (df + 1)) + 1.0
 
 
