@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -114,6 +115,7 @@ class Retriever:
         self.weights = weights
         self.candidates = candidates
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """The best `k` passages for `query`, best first.
@@ -189,15 +191,19 @@ class Retriever:
         )
 
     def _query_vector(self, query: str) -> np.ndarray:
-        cached = self._cache.get(query)
-        if cached is None:
-            cached = np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
-            self._cache[query] = cached
-            if len(self._cache) > QUERY_CACHE:
+        # The server searches from many threads: an eviction between get() and move_to_end() in another
+        # thread would raise KeyError, so the cache is touched only under the lock (encoding is not).
+        with self._cache_lock:
+            cached = self._cache.get(query)
+            if cached is not None:
+                self._cache.move_to_end(query)
+                return cached
+        vector = np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
+        with self._cache_lock:
+            self._cache[query] = vector
+            while len(self._cache) > QUERY_CACHE:
                 self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(query)
-        return cached
+        return vector
 
 
 def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]:
@@ -222,7 +228,17 @@ def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]
 def _terms_pattern(tokens: tuple[str, ...]) -> re.Pattern[str] | None:
     """One alternation, longest terms first, so a whole term wins over a part of it at the same place."""
     terms = sorted((t for t in tokens if len(t) > 1 or t.isdigit() or t.isascii()), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, terms)), re.IGNORECASE) if terms else None
+    return re.compile("|".join(map(_term_pattern, terms)), re.IGNORECASE) if terms else None
+
+
+def _term_pattern(term: str) -> str:
+    """A term starting or ending in a digit or Latin letter never matches inside a longer one (1 in 2019)."""
+    pattern = re.escape(term)
+    if term[0].isascii() and term[0].isalnum():
+        pattern = r"(?<![0-9A-Za-z])" + pattern
+    if term[-1].isascii() and term[-1].isalnum():
+        pattern += r"(?![0-9A-Za-z])"
+    return pattern
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

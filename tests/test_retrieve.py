@@ -129,3 +129,23 @@ def test_a_lightly_edited_reprint_is_a_near_duplicate_but_a_neighbouring_passage
     assert is_near_duplicate(text, "本报讯" + text.replace("年底前", "年底以前", 1))
     half = len(text) // 2
     assert not is_near_duplicate(text[: half + 30], text[half:])
+
+
+def test_a_number_in_the_query_is_not_highlighted_inside_a_longer_number():
+    text = "2019年投资1亿元，第21名"
+    spans = [text[a:b] for a, b in highlight_spans(text, ["1"])]
+    assert spans == ["1"]
+    assert highlight_spans(text, ["1"])[0] == (text.index("1亿"), text.index("1亿") + 1)
+
+
+def test_concurrent_searches_share_a_tiny_query_cache_without_errors(retriever, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import embed.retrieve
+
+    monkeypatch.setattr(embed.retrieve, "QUERY_CACHE", 2)  # evict constantly, as a busy server does
+    queries = [f"沁泉湖公园 第{i % 7}期" for i in range(200)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda q: retriever.search(q, k=2), queries))
+    assert all(len(hits) == 2 for hits in results)
+    assert len(retriever._cache) <= 2
