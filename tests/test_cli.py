@@ -90,3 +90,27 @@ def test_summarize_writes_one_record_per_article(capsys, tmp_path: Path, seeds_d
     for record in records:
         assert {"id", "title", "source", "date", "summary", "keywords", "chars"} <= set(record)
         assert record["summary"]
+
+
+def test_index_add_and_remove_update_an_index_in_place(capsys, tmp_path: Path, seeds_dir: Path) -> None:
+    folder = tmp_path / "index"
+    first = sorted(seeds_dir.glob("*.txt"))[:2]
+    assert main(["index", *map(str, first), "--index-dir", str(folder)]) == 0
+    built = json.loads(capsys.readouterr().out)
+
+    extra = tmp_path / "extra.jsonl"
+    text = "大沙河生态治理二期工程今年十月开工。工程投资三亿元。"
+    record = {"id": "extra-1", "title": "新增文章", "text": text}
+    extra.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", "--add", str(extra), "--index-dir", str(folder))
+    added = json.loads(out)
+    assert code == 0 and added["added"] == ["extra-1"] and added["articles"] == built["articles"] + 1
+
+    args = ("search", "大沙河生态治理二期", "--json", "--top-k", "1", "--index-dir", str(folder))
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and json.loads(out.splitlines()[0])["article_id"] == "extra-1"
+
+    code, out, _ = run(capsys, "index", "--remove", "extra-1", "--index-dir", str(folder))
+    assert code == 0 and json.loads(out)["articles"] == built["articles"]
+    code, _, err = run(capsys, "index", "--remove", "no-such-id", "--index-dir", str(folder))
+    assert code == 2 and "no-such-id" in err
