@@ -17,7 +17,9 @@ from typing import Any, TextIO
 from .batch_formats import SummaryRecord, format_for, read_records, render_records
 from .datamodels import Article, Skip
 from .ingest import read_corpus
+from .keywords import build_idf
 from .summarize import summarize_text
+from .tokenize import Tokenizer, learn_user_words
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,36 @@ def content_hash(text: str, max_chars: int) -> str:
     return hashlib.sha256(f"{max_chars}\n{text}".encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusVocabulary:
+    """What keywords are weighed against: the run's own terms (kept whole) and their IDF over its articles."""
+
+    user_words: tuple[str, ...] = ()
+    idf: dict[str, float] | None = None
+
+    @classmethod
+    def of(cls, articles: Sequence[Article]) -> CorpusVocabulary:
+        """Learn the terms of `articles` and their document frequencies (one jieba pass)."""
+        texts = [f"{a.title}\n{a.text}" for a in articles]
+        user_words = tuple(learn_user_words(texts))
+        tokenizer = Tokenizer(user_words)
+        return cls(user_words, build_idf(tokenizer.tokenize(t) for t in texts))
+
+
+_VOCABULARY: tuple[Tokenizer, dict[str, float] | None] | None = None
+"""This process's tokenizer and IDF, set once per run (and once per worker, by the pool initializer)."""
+
+
+def use_vocabulary(vocabulary: CorpusVocabulary) -> None:
+    """Make `vocabulary` the one `summarize_article` uses in this process."""
+    global _VOCABULARY
+    _VOCABULARY = (Tokenizer(vocabulary.user_words), vocabulary.idf)
+
+
 def summarize_article(article: Article, max_chars: int) -> SummaryRecord:
     """One record for one article (the unit of work a worker process runs)."""
-    summary = summarize_text(article.text, max_chars)
+    tokenizer, idf = _VOCABULARY if _VOCABULARY is not None else (None, None)
+    summary = summarize_text(article.text, max_chars, idf=idf, tokenizer=tokenizer)
     return SummaryRecord(
         article_id=article.article_id,
         title=article.title,
@@ -136,7 +165,12 @@ def summarize_corpus(
     )
     order = [a.article_id for a in corpus.articles]
     save = _saver(out, fmt, order, stdout)
-    done = _run(todo, max_chars, workers, records, save, progress)
+    vocabulary = CorpusVocabulary.of(corpus.articles) if todo else CorpusVocabulary()
+    use_vocabulary(vocabulary)  # for work done in this process; workers get it from the pool initializer
+    try:
+        done = _run(todo, max_chars, workers, records, save, progress, vocabulary)
+    finally:
+        use_vocabulary(CorpusVocabulary())
     save(records, final=True)
     reused = len(records) - done
     return BatchReport(out, len(corpus.articles), done, reused, corpus.skipped, time.perf_counter() - start)
@@ -170,13 +204,14 @@ def _run(
     records: dict[str, SummaryRecord],
     save: Callable[..., None],
     progress: bool | None,
+    vocabulary: CorpusVocabulary,
 ) -> int:
     """Summarize `todo` into `records`, checkpointing OUT; on Ctrl-C save what is done, then re-raise."""
     bar = _Progress(len(todo), progress)
     last_save = time.monotonic()
     done = 0
     try:
-        for record in _results(todo, max_chars, workers):
+        for record in _results(todo, max_chars, workers, vocabulary):
             records[record.article_id] = record
             done += 1
             bar.update()
@@ -196,13 +231,15 @@ def _run(
     return done
 
 
-def _results(todo: list[Article], max_chars: int, workers: int) -> Iterator[SummaryRecord]:
+def _results(
+    todo: list[Article], max_chars: int, workers: int, vocabulary: CorpusVocabulary
+) -> Iterator[SummaryRecord]:
     if workers == 1 or len(todo) < 2 * CHUNKSIZE:
         for article in todo:
             yield summarize_article(article, max_chars)
         return
     summarize_text("预热。")  # load jieba and the IDF table once here, so forked workers inherit them
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=use_vocabulary, initargs=(vocabulary,)) as pool:
         try:
             yield from pool.map(summarize_article, todo, [max_chars] * len(todo), chunksize=CHUNKSIZE)
         except BaseException:

@@ -14,8 +14,11 @@ from .tokenize import Tokenizer, tokenize
 MIN_KEYWORD_CHARS = 2
 """Single characters are rarely meaningful keywords in Chinese (的-like particles, 区, 市)."""
 
-_NOT_A_KEYWORD = re.compile(r"^[\d.,%‰年月日号时点分:：\-/]+$|^\d")
-"""Numbers, dates and amounts are facts, not topics: keep them out of the keyword list."""
+_NOT_A_KEYWORD = re.compile(r"^[\d.,%‰年月日号时点分:：\-/]+$|^\d|^[一二三四五六七八九十]+[是要抓]$")
+"""Numbers, dates and amounts are facts, not topics; 一要/二是 only number the points of a speech."""
+
+FILLER = frozenset("必须 务必 进一步 切实 全力 认真 积极 加快 不断 持续 确保 坚持 讲究 要求 做好".split())
+"""Exhortation words of official speeches: frequent in one article, rare across a small corpus, no topic."""
 
 
 @lru_cache(maxsize=1)
@@ -108,4 +111,4 @@ def extract_keywords(
 
 
 def _is_candidate(token: str) -> bool:
-    return len(token) >= MIN_KEYWORD_CHARS and not _NOT_A_KEYWORD.match(token)
+    return len(token) >= MIN_KEYWORD_CHARS and token not in FILLER and not _NOT_A_KEYWORD.match(token)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,12 @@ def test_the_report_is_json_ready(corpus, tmp_path):
     report = summarize_corpus([corpus], tmp_path / "out.jsonl", max_chars=40, progress=False)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["summarized"] == 6 and data["out"].endswith("out.jsonl") and data["articles_per_s"] > 0
+
+
+def test_batch_keywords_keep_the_corpus_terms_whole(tmp_path):
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    out = tmp_path / "seeds.jsonl"
+    summarize_corpus([seeds], out, workers=1, progress=False)
+    records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert "四城联创" in records["000_ad2b75026808bc19#1"]["keywords"]
+    assert "沁泉湖公园" in records["000_ad2b75026808bc19#4"]["keywords"]

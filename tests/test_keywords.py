@@ -45,3 +45,10 @@ def test_a_tokenizer_with_user_words_keeps_a_name_whole():
     text = "王家鹏在示范区调研。王家鹏强调，要抓好项目建设。"
     assert "王家鹏" in extract_keywords(text, k=3, tokenizer=Tokenizer(["王家鹏"]))
     assert extract_keywords(text, k=3, tokens=["王家鹏", "调研"], tokenizer=Tokenizer()) == ["王家鹏", "调研"]
+
+
+def test_speech_enumerations_and_exhortations_are_not_keywords():
+    text = "一要加强领导。二要务必落实责任。三要必须确保安全生产。四要加强安全生产检查。安全生产是底线。"
+    keywords = extract_keywords(text, k=8)
+    assert {"安全", "生产"} <= set(keywords)
+    assert not {"一要", "二要", "三要", "四要", "务必", "必须", "确保"} & set(keywords)
