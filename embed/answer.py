@@ -233,11 +233,12 @@ def _select(candidates: list[_Candidate], scores: np.ndarray, max_chars: int) ->
 
         best = max(remaining, key=gain)
         for i in _with_continuation(candidates, best):
-            if i not in picked:
-                picked.append(i)
-                total += len(candidates[i].text)
             if i in remaining:
                 remaining.remove(i)
+            # The budget rule holds for a continuation too: nothing is added once the budget is reached.
+            if i not in picked and total < max_chars:
+                picked.append(i)
+                total += len(candidates[i].text)
     return picked
 
 
