@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from embed.config import Settings
 from embed.datamodels import Answer, Article, Hit, Summary
 from embed.errors import ArticleNotFoundError
+
+if TYPE_CHECKING:
+    from embed.index import Index
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +86,16 @@ class Service:
 
         Builds the index from settings.seeds_dir first when there is none, so that a fresh clone serves.
         """
-        from embed.index import load_encoder_for
         from embed.pipeline import ensure_index
+
+        return cls.from_index(ensure_index(settings), settings)
+
+    @classmethod
+    def from_index(cls, index: Index, settings: Settings) -> Service:
+        """Serve an index that is already loaded, with the encoder it was built with."""
+        from embed.index import load_encoder_for
         from embed.retrieve import Retriever
 
-        index = ensure_index(settings)
         return cls(Retriever(index, CachedEncoder(load_encoder_for(index))), settings)
 
     def search(self, query: str, k: int) -> list[Hit]:
@@ -143,6 +151,16 @@ class Service:
 
 
 Loader = Callable[[Settings], Service]
+
+
+def preloaded_loader(first: Service, then: Loader = Service.load) -> Loader:
+    """Serve `first` at start-up (its index is already loaded), then load from disk on every reload."""
+    pending = [first]
+
+    def load(settings: Settings) -> Service:
+        return pending.pop() if pending else then(settings)
+
+    return load
 
 
 class ServiceHolder:

@@ -34,6 +34,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .pipeline import build, update
 
     settings = _settings(args)
+    if (args.add or args.remove) and (args.paths or args.model):
+        args.parser.error("--add/--remove update the index with its own model: give no PATH or --model")
     if args.add or args.remove:
         report = update(settings, add=args.add or [], remove=args.remove or [])
     else:
@@ -88,6 +90,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(json.dumps(report.to_dict(), ensure_ascii=False), file=sys.stderr)
+    if report.articles == 0:
+        print("policyqa: error: no articles found in the given paths", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -96,13 +101,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.main import create_app
+    from api.service import Service, preloaded_loader
 
     from .pipeline import ensure_index
 
     settings = _settings(args)
-    ensure_index(settings)
+    index = ensure_index(settings)
+    first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
+    app = create_app(settings, loader=preloaded_loader(first))
     print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -136,6 +144,13 @@ def _print_table(result: dict) -> None:
         print(f"answer_hit {result['answer_hit']:.4f}")
 
 
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {raw}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="policyqa", description="问答与摘要：中文新闻档案 / Chinese news QA.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -146,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     ) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
         sp.add_argument("--index-dir", type=Path, help="index folder (default .policyqa/)")
-        sp.set_defaults(handler=handler)
+        sp.set_defaults(handler=handler, parser=sp)
         return sp
 
     sp = command("index", cmd_index, "clean, chunk, embed and index files or folders (default seeds/)")
@@ -159,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, handler, what in (("ask", cmd_ask, "question"), ("search", cmd_search, "query")):
         sp = command(name, handler, "extractive answer with cited passages" if name == "ask" else "passages")
         sp.add_argument(what, help="中文问题 / the question")
-        sp.add_argument("--top-k", type=int, default=5, help="passages to use (default 5)")
+        sp.add_argument("--top-k", type=_positive_int, default=5, help="passages to use (default 5)")
         sp.add_argument("--json", action="store_true", help="print JSON")
         if name == "search":
             sp.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
@@ -168,13 +183,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+", type=Path)
     sp.add_argument("-o", "--output", type=Path, help="output file (default: JSON lines on stdout)")
     sp.add_argument("--format", choices=("jsonl", "md", "csv"), default=None, help="default: from -o suffix")
-    sp.add_argument("--max-chars", type=int, default=200, help="summary budget in characters")
-    sp.add_argument("--workers", type=int, default=None, help="parallel worker processes")
+    sp.add_argument("--max-chars", type=_positive_int, default=200, help="summary budget in characters")
+    sp.add_argument("--workers", type=_positive_int, default=None, help="parallel worker processes")
     sp.add_argument("--force", action="store_true", help="redo articles already in OUT")
 
     sp = command("serve", cmd_serve, "the HTTP API and chat page")
     sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--port", type=_positive_int, default=8000)
 
     sp = command("eval", cmd_eval, "retrieval/answer metrics (--qa) or summary ROUGE (--summaries)")
     what = sp.add_mutually_exclusive_group(required=True)
@@ -182,15 +197,20 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--summaries", type=Path, help="JSONL {id, text, summary}")
     sp.add_argument("--corpus", nargs="+", type=Path, help="index these into a fresh temporary index first")
     sp.add_argument("--model", help="embedding model for --corpus (default builtin)")
-    sp.add_argument("--top-k", type=int, default=5, help="passages the answer uses (default 5)")
-    sp.add_argument("--max-chars", type=int, default=150)
+    sp.add_argument("--top-k", type=_positive_int, default=5, help="passages the answer uses (default 5)")
+    sp.add_argument("--max-chars", type=_positive_int, default=150)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policyqa` console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        Settings.from_env()
+    except ValueError as exc:  # a bad POLICYQA_* variable is a usage error, said once
+        parser.error(str(exc))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -203,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(noisy).addFilter(lambda record: record.levelno >= logging.WARNING)
     try:
         return args.handler(args)
-    except PolicyQAError as exc:
+    except (PolicyQAError, ValueError, OSError) as exc:
+        # Bad input files, values or paths: one line saying what is wrong, not a traceback.
         print(f"policyqa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

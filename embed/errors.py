@@ -29,3 +29,7 @@ class ModelLoadError(PolicyQAError):
 
 class ArticleNotFoundError(PolicyQAError, KeyError):
     """No article with that id."""
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument (quotes included); a message reads better plain.
+        return str(self.args[0]) if self.args else "no such article"

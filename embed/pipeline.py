@@ -49,6 +49,8 @@ def update(settings: Settings, add: Sequence[str | Path], remove: Sequence[str])
     start = time.perf_counter()
     index = Index.load(settings.index_dir)
     corpus = read(add) if add else Corpus(articles=())
+    if add and not corpus.articles:
+        raise NoArticlesError(f"no articles found in {', '.join(map(str, add))}; the index is unchanged")
     new_index, changes = update_index(index, corpus.articles, settings, load_encoder_for(index), remove)
     new_index.save(settings.index_dir)
     report = _report(new_index, corpus, settings, time.perf_counter() - start)

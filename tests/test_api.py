@@ -13,7 +13,7 @@ from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.service import CachedEncoder, Service
+from api.service import CachedEncoder, Service, preloaded_loader
 from embed.config import Settings
 from embed.errors import IndexCorruptError
 
@@ -374,6 +374,18 @@ def _replace_index(folder: Path, source: Path) -> None:
     shutil.copytree(source, staged)
     shutil.rmtree(folder)
     staged.rename(folder)
+
+
+def test_a_preloaded_service_starts_the_app_and_reloads_come_from_disk(reload_setup, index_dir, fake_encoder):
+    _, folder = reload_setup
+    settings = Settings(index_dir=folder, api_key="k")
+    first = disk_loader(fake_encoder)(settings)
+    app = create_app(settings, loader=preloaded_loader(first, then=disk_loader(fake_encoder)))
+    with TestClient(app) as client:
+        assert app.state.holder.current is first
+        _replace_index(folder, index_dir)
+        assert client.post("/api/reload", headers={"X-API-Key": "k"}).json()["articles"] == len(ARTICLES)
+        assert app.state.holder.current is not first
 
 
 def test_reload_is_off_without_an_api_key(reload_setup) -> None:

@@ -114,3 +114,20 @@ def test_index_add_and_remove_update_an_index_in_place(capsys, tmp_path: Path, s
     assert code == 0 and json.loads(out)["articles"] == built["articles"]
     code, _, err = run(capsys, "index", "--remove", "no-such-id", "--index-dir", str(folder))
     assert code == 2 and "no-such-id" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("eval", "--summaries", "{bad}"),
+        ("eval", "--summaries", "{missing}"),
+        ("index", "--add", "{missing}", "--index-dir", "{tmp}"),
+    ],
+)
+def test_bad_input_files_exit_2_with_one_line_and_no_traceback(capsys, tmp_path: Path, argv) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    names = {"bad": str(bad), "missing": str(tmp_path / "missing.jsonl"), "tmp": str(tmp_path / "idx")}
+    code, _, err = run(capsys, *(a.format(**names) for a in argv))
+    assert code == 2
+    assert err.startswith("policyqa: error:") and "Traceback" not in err
