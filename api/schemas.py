@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -15,9 +16,9 @@ SUMMARIZE_MAX_TEXT_CHARS = 200_000
 
 
 def not_blank(value: str) -> str:
-    """Refuse a string of only whitespace."""
+    """Refuse a string of only whitespace or invisible format characters (zero-width spaces, BOMs)."""
     # min_length=1 lets "   " through; a blank question would only reach the retriever as noise.
-    if not value.strip():
+    if not any(c.isprintable() and not c.isspace() and unicodedata.category(c) != "Cf" for c in value):
         raise PydanticCustomError("blank", "must not be blank")
     return value
 

@@ -37,7 +37,7 @@ class Settings:
     answer_max_chars: int = 200
     summary_max_chars: int = 200
     api_key: str | None = field(default=None, repr=False)
-    max_body_bytes: int = 2_000_000
+    max_body_bytes: int = 3_000_000
     seed: int = 13
 
     def __post_init__(self) -> None:
@@ -61,7 +61,7 @@ class Settings:
             chunk_min_chars=_env_int("POLICYQA_CHUNK_MIN_CHARS", 150),
             chunk_overlap_chars=_env_int("POLICYQA_CHUNK_OVERLAP_CHARS", 60),
             api_key=env.get("POLICYQA_API_KEY") or None,
-            max_body_bytes=_env_int("POLICYQA_MAX_BODY_BYTES", 2_000_000),
+            max_body_bytes=_env_int("POLICYQA_MAX_BODY_BYTES", 3_000_000),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **given) if given else base

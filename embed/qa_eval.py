@@ -120,7 +120,10 @@ def _evaluate_mode(retriever: Retriever, items: list[QAItem], k: int, mode: Mode
         for key, value in score_ranking(hits, item).items():
             totals[key] = totals.get(key, 0.0) + value
     elapsed = time.perf_counter() - start
-    metrics = {key: round(value / len(items), 4) for key, value in totals.items()}
+    # doc@1 is defined only for questions that name their article; the other metrics for all of them.
+    with_context = sum(item.context_id is not None for item in items)
+    counts = {key: with_context if key == "doc@1" else len(items) for key in totals}
+    metrics = {key: round(value / counts[key], 4) for key, value in totals.items()}
     metrics["ms_per_query"] = round(1000 * elapsed / len(items), 2)
     logger.info("%s: %s", mode, metrics)
     return metrics

@@ -59,7 +59,7 @@ def evaluate_summaries(
         idf: optional corpus IDF for the system (the lead baseline needs none).
 
     Returns:
-        `{"n", "max_chars", "rouge1", "rouge2", "rougeL", "chars", "lead": {same keys but n}}` (JSON-ready).
+        `{"n", "max_chars", "rouge1", "rouge2", "rougeL", "chars", "lead": {the same keys}}` (JSON-ready).
     """
     examples = read_summary_examples(path)
     if not examples:
@@ -70,7 +70,8 @@ def evaluate_summaries(
         baseline = lead_summary(example.text, max_chars).text
         system.append((rouge_scores(ours, example.summary), len(ours)))
         lead.append((rouge_scores(baseline, example.summary), len(baseline)))
-    report = {"n": len(examples), "max_chars": max_chars, **_mean(system), "lead": _mean(lead)}
+    shared = {"n": len(examples), "max_chars": max_chars}
+    report = {**shared, **_mean(system), "lead": {**shared, **_mean(lead)}}
     log.info("summaries %s: rougeL %.4f vs lead %.4f", path, report["rougeL"], report["lead"]["rougeL"])
     return report
 

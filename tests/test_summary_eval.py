@@ -29,6 +29,7 @@ def write(tmp_path, rows, name="s.jsonl"):
 def test_the_report_has_system_and_lead_scores_side_by_side(tmp_path):
     report = evaluate_summaries(write(tmp_path, ROWS), max_chars=20)
     assert report["n"] == 2 and report["max_chars"] == 20
+    assert report["lead"]["n"] == 2  # the contract: the same keys under "lead"
     for scores in (report, report["lead"]):
         for key in ("rouge1", "rouge2", "rougeL"):
             assert 0.0 < scores[key] <= 1.0
