@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from .datamodels import Hit
 from .errors import EmptyQueryError
+from .jsonl import iter_objects
 from .retrieve import Mode, Retriever
 
 logger = logging.getLogger(__name__)
@@ -36,17 +36,13 @@ class QAItem:
 def read_qa(path: str | Path) -> list[QAItem]:
     """Read a QA JSONL file; a malformed line raises ValueError naming the file and line."""
     items = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                answers = tuple(str(a) for a in row["answers"])
-                item = QAItem(str(row["qid"]), str(row["question"]), answers, row.get("context_id"))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: expected {{qid, question, answers}} ({exc})") from exc
-            items.append(item)
+    for number, row in iter_objects(path):
+        try:
+            answers = tuple(str(a) for a in row["answers"])
+            item = QAItem(str(row["qid"]), str(row["question"]), answers, row.get("context_id"))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: expected {{qid, question, answers}} ({exc})") from exc
+        items.append(item)
     return items
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .jsonl import iter_objects
 from .rouge import RougeScore, rouge_scores
 from .summarize import lead_summary, summarize_text
 
@@ -35,17 +35,10 @@ def read_summary_examples(path: str | Path) -> list[SummaryExample]:
 
 
 def _iter_examples(path: Path) -> Iterator[SummaryExample]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("text", "summary")):
-                raise ValueError(f'{path}:{number}: expected an object with string "text" and "summary"')
-            yield SummaryExample(str(row.get("id", number)), row["text"], row["summary"])
+    for number, row in iter_objects(path):
+        if not all(isinstance(row.get(k), str) for k in ("text", "summary")):
+            raise ValueError(f'{path}:{number}: expected an object with string "text" and "summary"')
+        yield SummaryExample(str(row.get("id", number)), row["text"], row["summary"])
 
 
 def evaluate_summaries(
