@@ -11,7 +11,7 @@ import numpy as np
 
 from embed.config import Settings
 from embed.datamodels import Answer, Article, Hit, Summary
-from embed.errors import ArticleNotFoundError
+from embed.errors import ArticleNotFoundError, EmptyQueryError
 
 if TYPE_CHECKING:
     from embed.index import Index
@@ -145,6 +145,20 @@ class Service:
                 self._summaries[article_id] = summary  # dict assignment is atomic under the GIL
         return article, summary
 
+    def warm_up(self) -> None:
+        """Answer one question from the index's own first title, so lazy loads don't land on a user.
+
+        The first ask in a process pays for tokenizer tables and first model calls (about 0.4 s here);
+        later ones take about 10 ms.
+        """
+        if self.index.chunks:
+            try:
+                self.ask(self.index.chunks[0].title or self.index.chunks[0].text[:50], 5)
+            except EmptyQueryError:
+                pass  # a title of only stopwords: nothing to warm with, nothing wrong either
+            except Exception:  # noqa: BLE001 - best effort: a failing ask must not stop search and articles
+                log.exception("warm-up question failed; serving anyway")
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) of the loaded index."""
         return len(self.index.articles), len(self.index.chunks)
@@ -183,8 +197,10 @@ class ServiceHolder:
 
     def load(self) -> Service:
         """Load the index and make it current (startup)."""
-        self._current = self._loader(self.settings)
-        return self._current
+        service = self._loader(self.settings)
+        service.warm_up()
+        self._current = service
+        return service
 
     def reload(self) -> Service | None:
         """Load the index again and swap it in; None when another reload is already running.
@@ -195,6 +211,7 @@ class ServiceHolder:
             return None
         try:
             fresh = self._loader(self.settings)
+            fresh.warm_up()  # before the swap: the first request on the new index is not the slow one
             self._current = fresh
             log.info("index reloaded: %d articles, %d chunks", *fresh.counts())
             return fresh

@@ -483,3 +483,15 @@ def test_openapi_docs_list_every_contract_path(client: TestClient) -> None:
     for path in ("/api/ask", "/api/search", "/api/summarize", "/api/articles", "/healthz"):
         assert path in paths
     assert any(p.startswith("/api/articles/{") for p in paths)
+
+
+def test_startup_and_reload_warm_the_service_before_it_takes_requests(reload_setup, monkeypatch) -> None:
+    make, _ = reload_setup
+    warmed: list[Service] = []
+    monkeypatch.setattr(Service, "warm_up", lambda self: warmed.append(self))
+    client = make("k")
+    with client:
+        first = client.app.state.holder.current
+        assert warmed == [first]
+        client.post("/api/reload", headers={"X-API-Key": "k"})
+        assert warmed == [first, client.app.state.holder.current] and warmed[1] is not first
