@@ -125,25 +125,30 @@ class SummarizeResponse(BaseModel):
         return cls(**summary.to_dict())
 
 
-class ArticleItem(BaseModel):
-    """One row of the article list."""
+class ArticleHead(BaseModel):
+    """The fields every article reply starts with."""
 
     id: str
     title: str
     source: str
     date: str | None
+
+    @staticmethod
+    def fields_of(article: Article) -> dict[str, str | None]:
+        """The head fields of a library article."""
+        a = article
+        return {"id": a.article_id, "title": a.title, "source": a.source, "date": a.date}
+
+
+class ArticleItem(ArticleHead):
+    """One row of the article list."""
+
     chars: int
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleItem:
         """List row for an article."""
-        return cls(
-            id=article.article_id,
-            title=article.title,
-            source=article.source,
-            date=article.date,
-            chars=len(article.text),
-        )
+        return cls(**cls.fields_of(article), chars=len(article.text))
 
 
 class ArticleList(BaseModel):
@@ -153,13 +158,9 @@ class ArticleList(BaseModel):
     items: list[ArticleItem]
 
 
-class ArticleOut(BaseModel):
+class ArticleOut(ArticleHead):
     """GET /api/articles/{id} reply: the whole article with its summary and keywords."""
 
-    id: str
-    title: str
-    source: str
-    date: str | None
     text: str
     summary: str
     keywords: list[str]
@@ -167,15 +168,8 @@ class ArticleOut(BaseModel):
     @classmethod
     def from_article(cls, article: Article, summary: Summary) -> ArticleOut:
         """Article plus its summary."""
-        return cls(
-            id=article.article_id,
-            title=article.title,
-            source=article.source,
-            date=article.date,
-            text=article.text,
-            summary=summary.text,
-            keywords=list(summary.keywords),
-        )
+        fields = cls.fields_of(article)
+        return cls(**fields, text=article.text, summary=summary.text, keywords=list(summary.keywords))
 
 
 class HealthOut(BaseModel):
