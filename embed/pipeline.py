@@ -17,6 +17,7 @@ from .config import Settings
 from .datamodels import Answer, Corpus
 from .errors import IndexNotFoundError, PolicyQAError
 from .index import Index, build_index, load_encoder_for, update_index
+from .ingest import read_corpus
 from .retrieve import Retriever
 
 logger = logging.getLogger(__name__)
@@ -26,17 +27,10 @@ class NoArticlesError(PolicyQAError):
     """Nothing indexable was found in the given paths."""
 
 
-def read(paths: Sequence[str | Path]) -> Corpus:
-    """Read, clean and split the files under `paths`; skipped files are logged, never fatal."""
-    from .ingest import read_corpus
-
-    return read_corpus(paths)
-
-
 def build(settings: Settings, paths: Sequence[str | Path]) -> dict[str, Any]:
     """Index the articles under `paths` into settings.index_dir (atomically); returns a report."""
     start = time.perf_counter()
-    corpus = read(paths)
+    corpus = read_corpus(paths)
     if not corpus.articles:
         raise NoArticlesError(f"no articles found in {', '.join(map(str, paths))}; nothing was indexed")
     index = build_index(corpus.articles, settings)
@@ -48,7 +42,7 @@ def update(settings: Settings, add: Sequence[str | Path], remove: Sequence[str])
     """Add new/changed articles from `add` and remove the ids in `remove`, re-embedding only what changed."""
     start = time.perf_counter()
     index = Index.load(settings.index_dir)
-    corpus = read(add) if add else Corpus(articles=())
+    corpus = read_corpus(add) if add else Corpus(articles=())
     if add and not corpus.articles:
         raise NoArticlesError(f"no articles found in {', '.join(map(str, add))}; the index is unchanged")
     new_index, changes = update_index(index, corpus.articles, settings, load_encoder_for(index), remove)
