@@ -82,6 +82,7 @@ FEATURES: tuple[str, ...] = (
     "coverage",  # IDF-weighted share of the question's words found in the sentence
     "coverage_rel",  # the same, relative to the best candidate's
     "bigrams",  # share of the question's character bigrams found in the sentence
+    "focus",  # coverage of the words of the question's clause that holds its question word (总投资 in 总投资多少)
     "neighbour",  # best coverage of the adjacent sentences of the same passage
     "novelty",  # share of the sentence's characters not in the question: a fact adds something
     "log_chars",  # log of the sentence's length
@@ -97,6 +98,7 @@ whether the sentence opens its passage, raised top-sentence accuracy on syntheti
 on every dev set: real questions name the article's topic, so the top passage's lead is a decoy."""
 
 _NON_WORD = re.compile(r"[\s\W_]+")
+_CLAUSE_MARK = re.compile(r"[，,；;：:。？?！!]")
 _DATE = re.compile(r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[月日号]")
 _FIGURE = r"[\d一二两三四五六七八九十百千万亿零〇.]+(?:余|多)?"
 _ASKED_UNIT = re.compile(
@@ -153,6 +155,19 @@ def holds_unit(text: str, unit: str | None) -> bool:
     return re.search(_FIGURE + rf"\s*(?:万|亿|千|百)?{unit[0]}", _DATE.sub("", text)) is not None
 
 
+def focus_terms(question: str, terms: Sequence[str]) -> list[str]:
+    """The terms of the question's clause that holds its question word: what is asked about, as opposed to
+    the topic the question names to say which meeting or project it means. All terms when there is none."""
+    spots = [m.start() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
+    if not spots:
+        return list(terms)
+    at = min(spots)
+    start = max((m.end() for m in _CLAUSE_MARK.finditer(question, 0, at)), default=0)
+    end = next((m.start() for m in _CLAUSE_MARK.finditer(question, at)), len(question))
+    clause = question[start:end]
+    return [t for t in terms if t in clause] or list(terms)
+
+
 def coverage(terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     """IDF-weighted share of `terms` found (as substrings: segmentations may differ) in each text."""
     if not terms or not texts:
@@ -181,6 +196,7 @@ def sentence_features(
         "coverage": cov,
         "coverage_rel": cov / max(cov.max(), 1e-6),
         "bigrams": bigrams,
+        "focus": coverage(focus_terms(question, terms), texts),
         "neighbour": _neighbour(cov, candidates),
         "novelty": np.array([_novelty(t, question_chars) for t in texts]),
         "log_chars": np.array([math.log1p(len(t)) for t in texts]),
