@@ -10,6 +10,7 @@ answer is declined (`found: false`), since a wrong confident answer costs a read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,11 @@ SECOND_DEPTH = 3
 
 SECOND_MAX_DROP = 3.0
 """...whose log-odds are within this of the best one's (a far weaker candidate is noise, not a fact)..."""
+
+ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+|\d+[、.．])"
+)
+"""How an enumeration item starts (一是, （二）, 第三, 4.): a list question gets the items that follow."""
 
 """...and it must hold a type the question asks and the first lacks: the other half of a two-part question.
 Adding a sentence for question words the first lacks was tried and dropped: those words are mostly the
@@ -109,7 +115,19 @@ def _compose(
         if any(not holds_type(text, [k]) and holds_type(candidates[i].text, [k]) for k in kinds):
             picks += [j for j in _with_continuation(candidates, i) if j not in picks]
             break
+    if "list" in kinds:
+        picks += _rest_of_list(candidates, picks[-1])
     return _within_budget([candidates[j] for j in picks], max_chars)
+
+
+def _rest_of_list(candidates: list[Candidate], i: int) -> list[int]:
+    """The enumeration items that follow sentence `i` in its passage (二是…, 三是…), in order."""
+    out = []
+    for j in range(i + 1, len(candidates)):
+        if candidates[j].passage != candidates[i].passage or not ENUMERATOR.match(candidates[j].text):
+            break
+        out.append(j)
+    return out
 
 
 def _with_continuation(candidates: list[Candidate], i: int) -> list[int]:

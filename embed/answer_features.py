@@ -82,7 +82,7 @@ FEATURES: tuple[str, ...] = (
     "coverage",  # IDF-weighted share of the question's words found in the sentence
     "coverage_rel",  # the same, relative to the best candidate's
     "bigrams",  # share of the question's character bigrams found in the sentence
-    "focus",  # coverage of the words of the question's clause that holds its question word (总投资 in 总投资多少)
+    "focus",  # coverage of the words of the question's asking clause (总投资 in 总投资多少)
     "neighbour",  # best coverage of the adjacent sentences of the same passage
     "novelty",  # share of the sentence's characters not in the question: a fact adds something
     "log_chars",  # log of the sentence's length
@@ -156,8 +156,11 @@ def holds_unit(text: str, unit: str | None) -> bool:
 
 
 def focus_terms(question: str, terms: Sequence[str]) -> list[str]:
-    """The terms of the question's clause that holds its question word: what is asked about, as opposed to
-    the topic the question names to say which meeting or project it means. All terms when there is none."""
+    """The terms of the question's clause that holds its question word: what is asked about.
+
+    The other clauses usually name the topic, to say which meeting or project is meant. All terms when
+    the question has no question word.
+    """
     spots = [m.start() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
     if not spots:
         return list(terms)

@@ -69,6 +69,12 @@ def test_a_sentence_ending_in_a_colon_brings_the_list_it_announces():
     assert answer.sentences[1].text.startswith("\n一是突出规划引领。") or "一是突出规划引领。" in answer.text
 
 
+def test_a_list_question_gets_the_items_that_follow_in_the_budget():
+    answer = answer_question("新型城镇化有哪七项重点工作？", make_hits(PASSAGES), ranker=ALWAYS)
+    assert "二是建好中心城区。" in answer.text and "三是完善基础设施。" in answer.text
+    assert "会议要求各部门高度重视。" not in answer.text  # the list ended there
+
+
 def test_the_answer_keeps_the_budget_rule_only_the_last_sentence_crosses_it():
     answer = answer_question(
         "沁泉湖公园什么时候开园，总投资多少？", make_hits(PASSAGES), max_chars=20, ranker=ALWAYS
