@@ -16,14 +16,24 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .answer_features import FEATURES
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .synthetic_questions import Sample
+
 RANKER_FILE = Path(__file__).parent / "data" / "answer_ranker.json"
 """The shipped weights; rebuilt by `scripts/train_answer_ranker.py`."""
+
+SENTENCE_C = 0.01
+"""Inverse regularisation of the sentence model. Synthetic questions make some features (the asked type)
+near-perfect signals that real questions do not; strong regularisation keeps their weights modest.
+Chosen among 0.001-1.0 on the dev sets (top-sentence accuracy), the only thing chosen there."""
 
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "top_logit",  # the sentence model's score of the best candidate
@@ -131,3 +141,17 @@ def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], c: 
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit((rows - mean) / scale, labels)
     return LinearModel(names, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def fit_ranker(samples: Sequence[Sample], threshold: float, c: float = SENTENCE_C) -> AnswerRanker:
+    """Fit the sentence model on answerable questions, then the confidence model on all of them."""
+    answerable = [s for s in samples if s.labels.any()]
+    rows = np.concatenate([s.rows for s in answerable])
+    labels = np.concatenate([s.labels for s in answerable])
+    sentence = fit_linear(rows, labels, FEATURES, c=c)
+    evidence = np.stack(
+        [confidence_features(sentence.logit(s.rows), s.rows, s.passage_dense) for s in samples]
+    )
+    right = np.array([s.labels[int(np.argmax(sentence.logit(s.rows)))] for s in samples])
+    confidence = fit_linear(evidence, right, CONFIDENCE_FEATURES)
+    return AnswerRanker(sentence, confidence, threshold)
