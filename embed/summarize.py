@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from .articles import split_articles
 from .datamodels import Sentence, Summary
 from .keywords import extract_keywords, idf_lookup
 from .sentences import split_sentences
@@ -114,6 +115,29 @@ def summarize_text(
     if short > 0:  # every candidate taken and still short: the rule says keep adding, in reading order
         picks += select_by_budget(range(len(scores), len(sentences)), lengths, short)
     return _summary(sentences, picks, words)
+
+
+def page_text(text: str) -> str:
+    """Loose text cleaned as `policyqa index` cleans a page, for summarizing.
+
+    The same steps as indexing (`articles.split_articles`): layout and photo credits, captions, promotion
+    lines (扫码关注…) and OCR repeats are dropped and broken lines rejoined; headline lines are set apart
+    from the body, so a title is never read as (or glued to) the first sentence. A page holding several
+    articles gives their bodies in page order. Empty when nothing is left.
+    """
+    return "\n".join(article.text for article in split_articles(text, stem="text", source=""))
+
+
+def summarize_page(
+    text: str,
+    max_chars: int = 200,
+    *,
+    idf: Mapping[str, float] | None = None,
+    keywords: int = KEYWORDS,
+    tokenizer: Tokenizer | None = None,
+) -> Summary:
+    """`summarize_text` of `page_text(text)`: what `/api/summarize` answers for pasted or raw page text."""
+    return summarize_text(page_text(text), max_chars, idf=idf, keywords=keywords, tokenizer=tokenizer)
 
 
 def score_sentences(
