@@ -17,10 +17,12 @@ RAW_PAGE = (
     "编辑:陈彬\n版式:汪洋校对:张雪晖\n\n"
     "沁泉湖公园正式开园迎客\n\n"
     "本报讯(记者郭树勋)5月1日上午,沁泉湖公园正式开园迎客。公园总面积约296亩,其中水域面积120亩。\n"
-    "开园当天,数千名市民前来游览。公园内设有环湖步道、儿童乐园和湿地科普馆。\n"
+    "开园当天,数千名市民前来游览。公园内设有环湖步道、\n儿童乐园和湿地科普馆。\n"
+    "开园当天,数千名市民前来游览。\n"
     "图为市民在公园内游览。\n张双杰 摄\n"
 )
-"""A newspaper page as a user pastes it: promotion, layout credits, a headline, the article, a caption."""
+"""A newspaper page as a user pastes it: promotion, layout credits, a headline, the article with a line
+broken mid-sentence and a sentence repeated by the layout, a photo caption."""
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,8 @@ def test_credits_promotions_and_captions_never_reach_the_summary(client: TestCli
     for noise in ("扫码", "公众号", "版式", "校对", "编辑", "图为", "摄"):
         assert noise not in body["summary"], noise
     assert not any(noise in k for k in body["keywords"] for noise in ("扫码", "版式", "校对"))
+    assert "公园内设有环湖步道、儿童乐园和湿地科普馆。" in body["sentences"]  # the broken line, rejoined
+    assert body["sentences"].count("开园当天,数千名市民前来游览。") == 1  # the repeat, kept once
 
 
 def test_the_headline_is_not_glued_to_the_first_sentence(client: TestClient) -> None:
