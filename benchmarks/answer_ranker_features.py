@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from embed.answer_features import FEATURES, candidate_sentences, sentence_features
-from embed.answer_ranker import SENTENCE_C, fit_linear
+from embed.answer_ranker import SENTENCE_C
 from embed.config import Settings
+from embed.linear_model import fit_linear
 from embed.pipeline import build, open_retriever
 from embed.qa_eval import is_relevant, read_qa
 from embed.synthetic_questions import make_questions

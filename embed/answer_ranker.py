@@ -7,7 +7,7 @@ Two logistic regressions over standardised readable features, both learned from 
 - the confidence model turns the best candidate's evidence (CONFIDENCE_FEATURES) into the probability
   that the answer's first sentence holds the fact, trained on questions the archive can and cannot answer,
   so that `found` can be decided on it.
-Inference is a dot product: no learning library is needed at run time.
+Inference is a dot product (`embed.linear_model`): no learning library is needed at run time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .answer_features import FEATURES
+from .linear_model import LinearModel, fit_linear
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,48 +44,6 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "passage_dense",  # cosine of the top passage and the question (absolute: is the archive on topic?)
 )
 """Answer-level evidence, in order."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinearModel:
-    """A logistic regression over standardised features: sigmoid(((x - mean) / scale) @ coef + intercept)."""
-
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def logit(self, rows: np.ndarray) -> np.ndarray:
-        """Log-odds of each row (rows: [n, len(names)])."""
-        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-
-    def probability(self, rows: np.ndarray) -> np.ndarray:
-        """Probability of each row."""
-        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, with the weights per feature name so that a reader sees what counts."""
-        return {
-            "features": list(self.names),
-            "mean": self.mean.round(6).tolist(),
-            "scale": self.scale.round(6).tolist(),
-            "coef": self.coef.round(6).tolist(),
-            "intercept": round(float(self.intercept), 6),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], names: tuple[str, ...]) -> LinearModel:
-        """Read one model back; the file must list exactly the features this code computes."""
-        if tuple(data["features"]) != names:
-            raise ValueError(f"answer ranker file lists {data['features']}, this code computes {list(names)}")
-        return cls(
-            names,
-            np.asarray(data["mean"], dtype=np.float64),
-            np.asarray(data["scale"], dtype=np.float64),
-            np.asarray(data["coef"], dtype=np.float64),
-            float(data["intercept"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,18 +88,6 @@ def load_ranker(path: Path = RANKER_FILE) -> AnswerRanker:
         LinearModel.from_dict(data["confidence"], CONFIDENCE_FEATURES),
         float(data["threshold"]),
     )
-
-
-def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> LinearModel:
-    """Fit a standardised logistic regression (scikit-learn, a training-time dependency only)."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((rows - mean) / scale, labels)
-    return LinearModel(names, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
 
 
 def fit_ranker(samples: Sequence[Sample], threshold: float, c: float = SENTENCE_C) -> AnswerRanker:

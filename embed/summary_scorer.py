@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .linear_model import LinearModel
 from .summary_features import FEATURES
 
 MODEL_PATH = Path(__file__).parent / "data" / "summary_scorer.json"
@@ -18,48 +19,24 @@ MODEL_PATH = Path(__file__).parent / "data" / "summary_scorer.json"
 
 @dataclass(frozen=True, slots=True)
 class SummaryScorer:
-    """A linear model on standardised features: score = sigmoid(((x - mean) / scale) · weights + bias).
+    """How likely a reference summary draws on a sentence: a logistic regression over `FEATURES`."""
 
-    The score estimates how likely a reference summary draws on the sentence; numpy only at inference.
-    """
-
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: np.ndarray
-    bias: float
+    model: LinearModel
     meta: dict[str, Any]
+    """How it was trained (data, rows, label, regularisation), for humans."""
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         """Probabilities (0..1), one per feature row."""
-        if len(rows) == 0:
-            return np.zeros(0)
-        z = (rows - self.mean) / self.scale @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.model.probability(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: per-feature mean, scale and weight, readable side by side."""
-        return {
-            "model": "logistic-regression",
-            "bias": self.bias,
-            "features": {
-                name: {"weight": float(w), "mean": float(m), "scale": float(s)}
-                for name, w, m, s in zip(self.features, self.weights, self.mean, self.scale, strict=True)
-            },
-            "meta": self.meta,
-        }
+        """The JSON form: the model's per-feature weights, means and scales, and the training facts."""
+        return {"model": "logistic-regression", **self.model.to_dict(), "meta": self.meta}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SummaryScorer:
         """Parse `to_dict`'s form; rejects a model whose features are not today's `FEATURES`."""
-        table = data["features"]
-        if tuple(table) != FEATURES:
-            raise ValueError(f"summary scorer features {tuple(table)} differ from {FEATURES}: retrain it")
-        mean, scale, weight = (
-            np.array([table[name][key] for name in FEATURES], dtype=np.float64)
-            for key in ("mean", "scale", "weight")
-        )
-        return cls(FEATURES, mean, scale, weight, float(data["bias"]), data["meta"])
+        return cls(LinearModel.from_dict(data, FEATURES), data["meta"])
 
     def save(self, path: str | Path) -> None:
         """Write the JSON form (stable key order, so a rebuild with the same data gives the same bytes)."""

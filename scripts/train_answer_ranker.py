@@ -76,7 +76,7 @@ def main() -> None:
     print(f"{len(questions)} questions ({answerable} answerable), {len(samples)} with passages")
     print(f"first candidate holds the fact: {_top_hit_rate(ranker, samples):.3f} of answerable questions")
     for model in (ranker.sentence, ranker.confidence):
-        for name, weight in sorted(zip(model.names, model.coef, strict=True), key=lambda p: -abs(p[1])):
+        for name, weight in sorted(model.weights().items(), key=lambda p: -abs(p[1])):
             print(f"  {name:18} {weight:+.3f}")
         print()
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embed.linear_model import fit_linear
 from embed.sentences import split_sentences
 from embed.summarize import sentence_graph
 from embed.summary_eval import greedy_oracle
@@ -68,25 +69,6 @@ def training_set(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     return np.vstack(xs), np.concatenate(ys), len(xs)
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float = C, meta: dict | None = None) -> SummaryScorer:
-    """A logistic regression on standardised features, as a numpy-only `SummaryScorer`."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0  # a constant feature carries no information; keep it harmless
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y)
-    return SummaryScorer(
-        FEATURES,
-        np.round(mean, 6),
-        np.round(scale, 6),
-        np.round(model.coef_[0], 6),
-        round(float(model.intercept_[0]), 6),
-        meta or {},
-    )
-
-
 def main() -> None:
     """Build the training rows, fit, write the model, log the weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -106,7 +88,7 @@ def main() -> None:
         "label": f"greedy ROUGE-L oracle membership at budgets {list(BUDGETS)}",
         "C": args.c,
     }
-    scorer = fit(x, y, args.c, meta)
+    scorer = SummaryScorer(fit_linear(x, y, FEATURES, args.c), meta)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     scorer.save(args.out)
     log.info(
@@ -117,7 +99,7 @@ def main() -> None:
         time.perf_counter() - start,
         args.out,
     )
-    for name, weight in sorted(zip(FEATURES, scorer.weights, strict=True), key=lambda p: -abs(p[1])):
+    for name, weight in sorted(scorer.model.weights().items(), key=lambda p: -abs(p[1])):
         log.info("  %-18s %+.3f", name, weight)
 
 

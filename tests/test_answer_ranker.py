@@ -9,11 +9,11 @@ from embed.answer_features import FEATURES
 from embed.answer_ranker import (
     CONFIDENCE_FEATURES,
     RANKER_FILE,
-    LinearModel,
     fit_ranker,
     load_ranker,
     save_ranker,
 )
+from embed.linear_model import LinearModel
 from embed.synthetic_questions import Sample
 
 
@@ -22,12 +22,12 @@ def test_the_shipped_ranker_lists_exactly_the_features_the_code_computes():
     assert ranker.sentence.names == FEATURES and ranker.confidence.names == CONFIDENCE_FEATURES
     assert 0.0 <= ranker.threshold < 1.0
     data = json.loads(RANKER_FILE.read_text(encoding="utf-8"))
-    assert data["sentence"]["features"] == list(FEATURES)
+    assert list(data["sentence"]["features"]) == list(FEATURES)
 
 
 def test_a_file_with_other_features_is_refused(tmp_path):
     data = json.loads(RANKER_FILE.read_text(encoding="utf-8"))
-    data["sentence"]["features"] = ["coverage"]
+    data["sentence"]["features"] = {"coverage": data["sentence"]["features"]["coverage"]}
     path = tmp_path / "ranker.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="lists"):
@@ -61,7 +61,7 @@ def test_fitting_learns_that_the_feature_marking_the_fact_counts():
             rows[gold, typed], labels[gold] = 1.0, 1.0
         samples.append(Sample(rows, labels, float(rng.random())))
     ranker = fit_ranker(samples, threshold=0.3, c=1.0)
-    weights = dict(zip(ranker.sentence.names, ranker.sentence.coef, strict=True))
+    weights = ranker.sentence.weights()
     assert weights["type_match"] == max(weights.values()) > 0
     answerable = [s for s in samples if s.labels.any()]
     assert all(s.labels[int(np.argmax(ranker.sentence.logit(s.rows)))] for s in answerable)

@@ -191,13 +191,14 @@ def test_a_raw_page_is_cleaned_and_its_headline_set_apart_before_summarizing():
 
 
 def test_the_learned_score_changes_the_ranking_but_not_the_budget_rule():
+    from embed.linear_model import LinearModel
     from embed.summary_features import FEATURES
     from embed.summary_scorer import SummaryScorer
 
     n = len(FEATURES)
     weights = np.zeros(n)
     weights[FEATURES.index("numbers")] = -50.0  # a scorer that wants no figures
-    averse = SummaryScorer(FEATURES, np.zeros(n), np.ones(n), weights, 0.0, {})
+    averse = SummaryScorer(LinearModel(FEATURES, np.zeros(n), np.ones(n), weights, 0.0), {})
     text = "全年新开工项目36个，总投资128亿元。示范区召开工作会议。会议听取了各部门汇报。"
     default = summarize_text(text, max_chars=12)
     no_figures = summarize_text(text, max_chars=12, scorer=averse)

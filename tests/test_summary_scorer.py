@@ -33,8 +33,8 @@ def _rows(text: str) -> np.ndarray:
 
 def test_the_shipped_model_has_one_weight_per_feature_and_says_what_it_was_trained_on():
     scorer = load_scorer()
-    assert scorer.features == FEATURES
-    assert len(scorer.weights) == len(FEATURES) and np.all(scorer.scale > 0)
+    assert scorer.model.names == FEATURES
+    assert len(scorer.model.coef) == len(FEATURES) and np.all(scorer.model.scale > 0)
     assert "crud_event_summary" in scorer.meta["trained_on"] and scorer.meta["articles"] > 600
 
 
