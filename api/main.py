@@ -44,6 +44,12 @@ PAGE_POLICY = (
 )
 """The chat page loads nothing from elsewhere; saying so also stops any injected markup from running."""
 
+MAX_LISTED_ERRORS = 5
+"""A 422 lists at most this many problems: a body with 200,000 unknown keys once made a 26 MB reply."""
+
+MAX_ECHO_CHARS = 80
+"""Each field name and message in a 422 is cut to this many characters (a key can be a megabyte long)."""
+
 DOMAIN_STATUS: dict[type[PolicyQAError], int] = {
     EmptyQueryError: 422,
     ArticleNotFoundError: 404,
@@ -124,9 +130,13 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counted_receive, send)
 
 
+def _cut(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _field_name(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    parts = [_cut(str(p)) for p in loc if p not in ("body", "query", "path", "header")]
+    return _cut(".".join(parts)) or "body"
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -134,9 +144,20 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     if any(e.get("type") == "json_invalid" for e in errors):
         reason = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {}).get("error", "")
         return JSONResponse({"detail": f"malformed JSON body: {reason}".rstrip(": ")}, status_code=400)
-    # No "input" echoed back: it can be a 200,000-character text.
-    listed = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
-    detail = "; ".join(f"{_field_name(e['loc'])}: {e['msg']}" for e in errors)
+    # No "input" echoed back (it can be a 200,000-character text), and only the first few problems, cut
+    # short: what the client sent decides how many there are and how long their names are.
+    shown = errors[:MAX_LISTED_ERRORS]
+    listed = [
+        {
+            "loc": [p if isinstance(p, int) else _cut(str(p)) for p in e["loc"]],
+            "msg": _cut(e["msg"], 2 * MAX_ECHO_CHARS),
+            "type": e["type"],
+        }
+        for e in shown
+    ]
+    detail = "; ".join(f"{_field_name(e['loc'])}: {_cut(e['msg'], 2 * MAX_ECHO_CHARS)}" for e in shown)
+    if len(errors) > len(shown):
+        detail += f"; and {len(errors) - len(shown)} more problems"
     return JSONResponse({"detail": detail, "errors": listed}, status_code=422)
 
 

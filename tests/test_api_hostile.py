@@ -8,7 +8,7 @@ import pytest
 from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.main import MAX_LISTED_ERRORS, create_app
 from embed.config import Settings
 from embed.datamodels import Article
 
@@ -46,3 +46,20 @@ def test_the_first_view_of_a_long_unbroken_article_answers_within_the_bound(clie
     took = time.perf_counter() - start
     assert r.status_code == 200 and len(r.json()["text"]) == 50_000
     assert took < SUMMARIZE_BOUND_S, f"took {took:.1f} s"
+
+
+def test_a_422_lists_the_first_few_problems_with_names_cut_short(client: TestClient) -> None:
+    body = {"question": "沁泉湖", **{str(i): 0 for i in range(200_000)}}
+    r = client.post("/api/ask", json=body)
+    assert r.status_code == 422
+    assert len(r.content) < 5_000, f"{len(r.content)} bytes"
+    reply = r.json()
+    assert len(reply["errors"]) == MAX_LISTED_ERRORS
+    assert reply["detail"].endswith(f"and {200_000 - MAX_LISTED_ERRORS} more problems")
+
+
+def test_a_422_does_not_echo_a_huge_field_name(client: TestClient) -> None:
+    r = client.post("/api/ask", json={"question": "沁泉湖", "k" * 1_000_000: 1})
+    assert r.status_code == 422
+    assert len(r.content) < 2_000
+    assert r.json()["detail"].startswith("kkkk")
