@@ -99,6 +99,28 @@ class RequestContextMiddleware:
             await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
 
 
+class HeadAsGetMiddleware:
+    """Answers HEAD like GET without the body (FastAPI routes list GET only, so HEAD would be a 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run HEAD as GET on a copy of the scope (the server keeps the original), then drop the body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)
+
+
 class BodySizeLimitMiddleware:
     """Refuses request bodies over `max_bytes` with 413, by Content-Length or while streaming in."""
 
@@ -212,6 +234,7 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PolicyQAError, _domain_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost: sees every failure below
     app.include_router(router)
     # The page's assets under /static rather than a catch-all mount at "/", which would turn a wrong

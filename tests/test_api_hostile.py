@@ -63,3 +63,17 @@ def test_a_422_does_not_echo_a_huge_field_name(client: TestClient) -> None:
     assert r.status_code == 422
     assert len(r.content) < 2_000
     assert r.json()["detail"].startswith("kkkk")
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/api/articles", "/api/articles/qinquan%231"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_on_a_post_only_path_is_still_a_405(client: TestClient) -> None:
+    assert client.head("/api/ask").status_code == 405
