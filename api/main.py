@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,12 @@ PAGE_POLICY = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 """The chat page loads nothing from elsewhere; saying so also stops any injected markup from running."""
+
+BODY_IDLE_S = 5.0
+"""Longest wait for the next piece of a request body: a client that promised more and stopped gets a 408."""
+
+BODY_TOTAL_S = 30.0
+"""Longest time for a whole request body (the 3 MB cap at 100 KB/s), so a byte-by-byte drip ends too."""
 
 MAX_LISTED_ERRORS = 5
 """A 422 lists at most this many problems: a body with 200,000 unknown keys once made a 26 MB reply."""
@@ -119,6 +126,39 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_head)
+
+
+class BodyTimeoutMiddleware:
+    """Answers 408 (and closes the connection) when a request body stops arriving or takes too long.
+
+    uvicorn waits for a promised body for as long as the client likes; a handful of clients that send a
+    header and then two bytes would each hold a connection and a request task forever.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bound every wait for body bytes; once the body is complete, later receives are not timed."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = anyio.current_time() + BODY_TOTAL_S
+        complete = False
+
+        async def timed_receive() -> Message:
+            nonlocal complete
+            if complete:  # waiting for a disconnect (streaming replies do) is not the client's to hurry
+                return await receive()
+            with anyio.move_on_after(min(BODY_IDLE_S, deadline - anyio.current_time())):
+                message = await receive()
+                complete = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
+            raise HTTPException(
+                status_code=408, detail="request body not received in time", headers={"Connection": "close"}
+            )
+
+        await self.app(scope, timed_receive, send)
 
 
 class BodySizeLimitMiddleware:
@@ -234,6 +274,7 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PolicyQAError, _domain_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost: sees every failure below
     app.include_router(router)

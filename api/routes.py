@@ -39,7 +39,7 @@ ARTICLE_ID_MAX_CHARS = 256
 PATH_TRICK = re.compile(r"(^|/)\.\.?(/|$)|\\|^/|[\x00-\x1f\x7f]")
 """Ids that look like file paths reaching elsewhere ("../", "./", "\\", a leading "/", control bytes)."""
 
-ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422, 500, 503)}
+ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 408, 413, 415, 422, 500, 503)}
 
 router = APIRouter(responses=ERRORS)
 

@@ -98,9 +98,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
-    import uvicorn
-
     from api.main import create_app
+    from api.server import serve
     from api.service import Service, preloaded_loader
 
     from .pipeline import ensure_index
@@ -110,7 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
     app = create_app(settings, loader=preloaded_loader(first))
     print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    serve(app, args.host, args.port)
     return 0
 
 
