@@ -45,6 +45,7 @@ UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MD_MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)|!\[[^\]]*\]\([^)]*\)|\*\*|__|`")
 _ISO_YEAR = re.compile(r"^\s*(\d{4})[-/.]\d{1,2}")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -325,6 +326,11 @@ def _jsonl_article(raw: bytes, path: Path) -> Article | str:
     title, date = record.get("title"), record.get("date")
     if title is not None and not isinstance(title, str) or date is not None and not isinstance(date, str):
         return '"title" and "date" must be strings when given'
+    for name, value in (("id", article_id), ("text", text), ("title", title), ("date", date)):
+        if value and _SURROGATE.search(value):
+            # JSON allows "\ud800" escapes that are no character at all; such a string cannot be
+            # written as UTF-8 anywhere downstream (index files, outputs, the model's tokenizer).
+            return f'"{name}" holds a lone surrogate escape (\\ud800-\\udfff), which is not text'
     return (
         article_from_record(article_id.strip(), text, str(path), title, date) or 'empty "text" after cleaning'
     )
