@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,6 +42,9 @@ as a whole; with fewer, only those lines are reported and dropped."""
 
 MAX_KANA_SHARE = 0.05
 """More Japanese kana than this among non-ASCII characters of a GB18030 decode means the guess was wrong."""
+
+READ_BLOCK = 1 << 16
+"""Bytes read at a time while skipping the rest of an overlong JSONL line."""
 
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -160,17 +165,41 @@ def read_page(path: Path, skipped: list[Skip] | None = None) -> str:
     return text
 
 
-def _read_bytes(path: Path) -> bytes:
+def _open_regular(path: Path) -> tuple[io.BufferedReader, int]:
+    """Open a regular file for reading (and its size); FIFOs, devices and sockets are refused unopened.
+
+    O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. The type is checked on the
+    opened descriptor, so a file swapped for a FIFO or a /dev/zero link after a check cannot slip through.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_PAGE_BYTES:
-            raise _Unreadable(
-                f"too large for a page: {size / 2**20:.1f} MiB (limit {MAX_PAGE_BYTES / 2**20:.0f} MiB); "
-                "split it into pages or convert it to JSONL"
-            )
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _Unreadable("not a regular file (a FIFO, device or socket); only files are read")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _Unreadable("not a regular file (a FIFO, device or socket); only files are read")
+    os.set_blocking(fd, True)
+    return open(fd, "rb"), info.st_size  # noqa: SIM115 - the caller closes it
+
+
+def _read_bytes(path: Path) -> bytes:
+    handle, size = _open_regular(path)
+    too_large = _Unreadable(
+        f"too large for a page: {size / 2**20:.1f} MiB (limit {MAX_PAGE_BYTES / 2**20:.0f} MiB); "
+        "split it into pages or convert it to JSONL"
+    )
+    with handle:
+        if size > MAX_PAGE_BYTES:
+            raise too_large
+        try:
+            data = handle.read(MAX_PAGE_BYTES + 1)  # bounded even if the file grows meanwhile
+        except OSError as exc:
+            raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_PAGE_BYTES:
+        raise too_large
     if not data.strip():
         raise _Unreadable("empty file")
     return data
@@ -275,20 +304,17 @@ def html_to_text(html: str) -> str:
 
 def _read_jsonl(path: Path, ids: dict[str, str], skipped: list[Skip]) -> Iterator[Article]:
     """Articles of a JSONL file, streamed line by line; each bad line is reported and skipped."""
-    try:
-        if path.stat().st_size == 0:
-            raise _Unreadable("empty file")
-        handle = path.open("rb")
-    except OSError as exc:
-        raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    handle, size = _open_regular(path)
     with handle:
-        for number, raw in enumerate(handle, 1):
+        if size == 0:
+            raise _Unreadable("empty file")
+        for number, raw in enumerate(_bounded_lines(handle), 1):
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             if not raw.strip():
                 continue
             if len(raw) > MAX_RECORD_BYTES:
-                skipped.append(Skip(str(path), f"line too long: {len(raw) / 2**20:.1f} MiB", number))
+                skipped.append(Skip(str(path), f"line too long: over {MAX_RECORD_BYTES >> 20} MiB", number))
                 continue
             result = _jsonl_article(raw, path)
             if isinstance(result, str):
@@ -304,6 +330,19 @@ def _read_jsonl(path: Path, ids: dict[str, str], skipped: list[Skip]) -> Iterato
             else:
                 ids[result.article_id] = f"{path}:{number}"
                 yield result
+
+
+def _bounded_lines(handle: io.BufferedReader) -> Iterator[bytes]:
+    """The file's lines, none kept longer than MAX_RECORD_BYTES + 1 bytes.
+
+    The rest of an overlong line is read past in blocks, never held: one line without a newline can
+    otherwise be as large as the disk.
+    """
+    while line := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (block := handle.readline(READ_BLOCK)) and not block.endswith(b"\n"):
+                pass
+        yield line
 
 
 def _jsonl_article(raw: bytes, path: Path) -> Article | str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
 
+import embed.ingest as ingest
 from embed.__main__ import main
 from embed.batch import summarize_corpus
 from embed.ingest import read_corpus
@@ -23,6 +27,16 @@ def _lone_surrogate_file(folder: Path) -> Path:
     # json.dumps writes the escape as is: the file itself is valid UTF-8, the decoded string is not text.
     bad = '{"id": "bad", "text": "孤立\\ud800代理。后面还有一句话。"}'
     return _jsonl(folder / "news.jsonl", [bad, json.dumps(GOOD, ensure_ascii=False)])
+
+
+def _read_within(paths: list[Path], seconds: float = 30):
+    """read_corpus in a thread, so that a regression that hangs fails the test instead of the run."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(read_corpus(paths)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"read_corpus did not finish in {seconds} s"
+    return result[0]
 
 
 def test_a_lone_surrogate_line_is_skipped_and_reported_and_the_rest_read(tmp_path: Path) -> None:
@@ -58,3 +72,51 @@ def test_index_and_add_skip_a_lone_surrogate_line(tmp_path: Path, capsys: pytest
     assert main(["index", "--add", str(more), "--index-dir", index_dir]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["articles"] == 2 and any("lone surrogate" in s for s in report["skipped"])
+
+
+@pytest.mark.parametrize("name", ["pipe.txt", "pipe.jsonl"])
+def test_a_fifo_is_skipped_not_waited_on(tmp_path: Path, name: str) -> None:
+    os.mkfifo(tmp_path / name)
+    (tmp_path / "page.txt").write_text(GOOD["text"], encoding="utf-8")
+    corpus = _read_within([tmp_path])
+    assert [Path(s.path).name for s in corpus.skipped] == [name]
+    assert "not a regular file" in corpus.skipped[0].reason
+    assert len(corpus.articles) == 1
+
+
+@pytest.mark.parametrize("name", ["zero.txt", "zero.jsonl"])
+def test_a_link_to_a_device_is_skipped_not_read(tmp_path: Path, name: str) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    (tmp_path / name).symlink_to("/dev/zero")
+    corpus = _read_within([tmp_path / name])
+    assert corpus.articles == () and "not a regular file" in corpus.skipped[0].reason
+
+
+class _CountingReader:
+    """A binary file that records the size asked of every readline."""
+
+    def __init__(self, data: bytes) -> None:
+        self.inner = io.BytesIO(data)
+        self.sizes: list[int] = []
+
+    def readline(self, size: int = -1) -> bytes:
+        self.sizes.append(size)
+        return self.inner.readline(size)
+
+
+def test_an_overlong_jsonl_line_without_a_newline_is_read_past_in_bounded_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "MAX_RECORD_BYTES", 1000)
+    monkeypatch.setattr(ingest, "READ_BLOCK", 100)
+    data = b'{"id": 1}\n' + b"x" * 50_000 + b"\n" + b'{"id": 2}\n' + b"y" * 5000
+    reader = _CountingReader(data)
+    lines = list(ingest._bounded_lines(reader))
+    assert [len(line) for line in lines] == [10, 1001, 10, 1001]
+    assert reader.sizes and all(0 < size <= 1001 for size in reader.sizes)
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(json.dumps(GOOD, ensure_ascii=False).encode() + b"\n" + b"x" * 50_000)
+    corpus = read_corpus([path])
+    assert [a.article_id for a in corpus.articles] == ["good"]
+    assert [(s.line, s.reason.startswith("line too long")) for s in corpus.skipped] == [(2, True)]
