@@ -43,6 +43,14 @@ as a whole; with fewer, only those lines are reported and dropped."""
 MAX_KANA_SHARE = 0.05
 """More Japanese kana than this among non-ASCII characters of a GB18030 decode means the guess was wrong."""
 
+MIN_COMMON_HANZI_SHARE = 0.3
+"""Share of a GB18030 decode's characters that must be common hanzi (GB2312 level 1: the 3,755 characters
+of about 99.7% of modern Chinese text) for the guess to be trusted. Chinese news scores about 1.0 and
+traditional Chinese in GBK about 0.55; Shift-JIS read as GB18030 (擔杮岅偺婰帠偱偡) scores 0."""
+
+MIN_JUDGED_CHARS = 10
+"""Fewer non-ASCII letters than this are too few to judge an encoding by."""
+
 READ_BLOCK = 1 << 16
 """Bytes read at a time while skipping the rest of an overlong JSONL line."""
 
@@ -225,16 +233,36 @@ def decode_bytes(data: bytes, where: str = "", skipped: list[Skip] | None = None
         if len(_CONTROL.findall(text[:SNIFF_BYTES])) > len(text[:SNIFF_BYTES]) * 0.1:
             raise _Unreadable("binary file (mostly control characters)")
         if encoding == "gb18030" and _misdecoded(text):
-            raise _Unreadable("unknown encoding: not UTF-8 or GB18030 (Big5 or Shift-JIS?); save it as UTF-8")
+            raise _Unreadable(
+                "unknown encoding: decodes as GB18030 but is not plausibly Chinese (Big5 or Shift-JIS?); "
+                "save it as UTF-8"
+            )
         return text
     return _decode_by_line(data, where, skipped if skipped is not None else [])
 
 
 def _misdecoded(text: str) -> bool:
-    """Big5 and Shift-JIS bytes also decode as GB18030, into Japanese kana that Chinese text lacks."""
+    """Big5 and Shift-JIS bytes also decode as GB18030: into Japanese kana, or into rare hanzi.
+
+    Big5 gives kana that Chinese text lacks; Shift-JIS gives hanzi (擔杮岅偺) far outside the common ones.
+    """
     sample = text[: 16 * SNIFF_BYTES]
     kana = len(_KANA.findall(sample))
-    return kana >= 5 and kana > MAX_KANA_SHARE * sum(1 for char in sample if not char.isascii())
+    letters = [char for char in sample if not char.isascii() and char.isalpha()]
+    if kana >= 5 and kana > MAX_KANA_SHARE * sum(1 for char in sample if not char.isascii()):
+        return True
+    return len(letters) >= MIN_JUDGED_CHARS and _common_hanzi_share(letters) < MIN_COMMON_HANZI_SHARE
+
+
+def _common_hanzi_share(letters: list[str]) -> float:
+    common = 0
+    for char in letters:
+        try:
+            encoded = char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 0xB0 <= encoded[0] <= 0xD7  # GB2312 rows 16-55: level 1 hanzi
+    return common / len(letters)
 
 
 def _decode_by_line(data: bytes, where: str, skipped: list[Skip]) -> str:

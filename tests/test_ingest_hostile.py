@@ -16,6 +16,7 @@ from embed.batch import summarize_corpus
 from embed.ingest import read_corpus
 
 GOOD = {"id": "good", "text": "沁泉湖公园正式开园迎客。公园总面积约296亩，其中水域面积120亩。"}
+JAPANESE = "日本語の記事です。東京都は本日、新しい公園の開園を発表しました。多くの市民が訪れました。\n" * 5
 
 
 def _jsonl(path: Path, lines: list[str]) -> Path:
@@ -120,3 +121,24 @@ def test_an_overlong_jsonl_line_without_a_newline_is_read_past_in_bounded_pieces
     corpus = read_corpus([path])
     assert [a.article_id for a in corpus.articles] == ["good"]
     assert [(s.line, s.reason.startswith("line too long")) for s in corpus.skipped] == [(2, True)]
+
+
+def test_shift_jis_text_is_refused_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "ja.txt").write_bytes(JAPANESE.encode("shift_jis"))
+    corpus = read_corpus([tmp_path])
+    assert corpus.articles == ()
+    assert "not plausibly Chinese" in corpus.skipped[0].reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "沁泉湖公园正式开园迎客，数千名市民前来游览。环湖步道和儿童乐园广受欢迎。\n" * 3,
+        "沁泉湖公園正式開園迎客，數千名市民前來遊覽。環湖步道與兒童樂園廣受歡迎。\n" * 3,
+    ],
+    ids=["simplified", "traditional"],
+)
+def test_chinese_in_gbk_is_still_read(tmp_path: Path, text: str) -> None:
+    (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
+    corpus = read_corpus([tmp_path])
+    assert corpus.skipped == () and "沁泉湖" in corpus.articles[0].text
