@@ -142,3 +142,12 @@ def test_chinese_in_gbk_is_still_read(tmp_path: Path, text: str) -> None:
     (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
     corpus = read_corpus([tmp_path])
     assert corpus.skipped == () and "沁泉湖" in corpus.articles[0].text
+
+
+def test_invalid_utf8_in_an_argument_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    question = os.fsdecode(b"\xed\xa0\x80") + "沁泉湖"  # how Python hands such bytes over in sys.argv
+    assert main(["ask", question, "--index-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == "policyqa: error: argument '\\xed\\xa0\\x80沁泉湖' is not valid UTF-8 text\n"
