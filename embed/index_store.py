@@ -130,10 +130,56 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+CHUNK_TYPES: dict[str, Any] = {
+    "chunk_id": int,
+    "article_id": str,
+    "title": str,
+    "text": str,
+    "start": int,
+    "end": int,
+    "source": str,
+    "date": str | None,
+}
+ARTICLE_TYPES: dict[str, Any] = {
+    "article_id": str,
+    "title": str,
+    "text": str,
+    "source": str,
+    "date": str | None,
+    "year": int | None,
+    "year_basis": str | None,
+    "byline": list,
+}
+"""Field types of the stored records. Checksums catch damage, not a file rewritten with its checksum;
+such a file must fail here, at load, rather than as a 500 on some later request."""
+
+
+def _checked(row: Any, types: dict[str, Any], where: str) -> dict[str, Any]:
+    """`row` when it is an object whose fields have the stored types; ValueError saying what is wrong."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{where} is not a JSON object")
+    for name, value in row.items():
+        expected = types.get(name)
+        if expected is None:
+            raise ValueError(f"{where} has an unknown field {name[:40]!r}")
+        if isinstance(value, bool) or not isinstance(value, expected):  # bool is an int to isinstance
+            shown = getattr(expected, "__name__", expected)
+            raise ValueError(f"{where}: {name!r} is {type(value).__name__}, expected {shown}")
+    return row
+
+
 def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    chunks = [Chunk(**row) for row in _read_jsonl(folder / CHUNKS_FILE)]
+    chunks = []
+    for number, row in enumerate(_read_jsonl(folder / CHUNKS_FILE)):
+        chunk = Chunk(**_checked(row, CHUNK_TYPES, f"{CHUNKS_FILE} row {number}"))
+        if chunk.chunk_id != number:  # position is identity
+            raise ValueError(f"{CHUNKS_FILE} row {number} has chunk_id {chunk.chunk_id}")
+        chunks.append(chunk)
     articles = {}
-    for row in _read_jsonl(folder / ARTICLES_FILE):
+    for number, row in enumerate(_read_jsonl(folder / ARTICLES_FILE)):
+        row = _checked(row, ARTICLE_TYPES, f"{ARTICLES_FILE} row {number}")
+        if not all(isinstance(name, str) for name in row.get("byline") or ()):
+            raise ValueError(f"{ARTICLES_FILE} row {number}: 'byline' must hold strings")
         row["byline"] = tuple(row.get("byline") or ())
         articles[row["article_id"]] = Article(**row)
     words = (folder / USER_WORDS_FILE).read_text(encoding="utf-8").split("\n")
