@@ -242,6 +242,30 @@ async def _page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
 
 
+def open_service(settings: Settings) -> Service:
+    """The index on disk as it is, never building one: what a reload serves.
+
+    A reload that found no index used to build one from seeds/ inside the request; now it fails (503)
+    and the service keeps the index it has.
+    """
+    from embed.index import Index
+
+    return Service.from_index(Index.load(settings.index_dir), settings)
+
+
+def _build_once_then_open() -> Loader:
+    """Start-up builds the index from seeds/ when there is none (a fresh clone serves); reloads only open."""
+    started: list[bool] = []
+
+    def load(settings: Settings) -> Service:
+        if started:
+            return open_service(settings)
+        started.append(True)
+        return Service.load(settings)
+
+    return load
+
+
 def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -260,9 +284,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     Args:
         settings: defaults to `Settings.from_env()`.
         loader: how to open the index (startup and /api/reload); tests pass one with a fake encoder.
+            By default start-up builds a missing index and reloads only open what is on disk.
     """
     settings = settings or Settings.from_env()
-    holder = ServiceHolder(settings, loader or Service.load)
+    holder = ServiceHolder(settings, loader or _build_once_then_open())
     app = FastAPI(
         title="policyqa",
         summary="问答与摘要：中文新闻档案 — extractive answers with cited passages.",

@@ -103,7 +103,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
-    from api.main import create_app
+    from api.main import create_app, open_service
     from api.server import serve
     from api.service import Service, preloaded_loader
 
@@ -112,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     index = ensure_index(settings)
     first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
-    app = create_app(settings, loader=preloaded_loader(first))
+    app = create_app(settings, loader=preloaded_loader(first, then=open_service))
     print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     serve(app, args.host, args.port)
     return 0
