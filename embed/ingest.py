@@ -10,6 +10,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
         for article in found:
             ids.setdefault(article.article_id, str(path))
         articles.extend(found)
-    kept, duplicates = drop_reprints(articles)
+    kept, duplicates = drop_reprints(_relative_sources(articles, paths))
     for skip in skipped:
         logger.warning("skipped %s", skip)
     logger.info(
@@ -146,6 +147,26 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
     return Corpus(
         articles=tuple(kept), skipped=tuple(skipped), files_read=files_read, duplicates_dropped=duplicates
     )
+
+
+def _relative_sources(articles: list[Article], paths: Sequence[str | Path]) -> list[Article]:
+    """Articles whose `source` is shown relative to what was indexed, never as a server's absolute path."""
+    roots = [Path(p) for p in paths]
+    return [
+        a if (shown := _shown_source(Path(a.source), roots)) == a.source else replace(a, source=shown)
+        for a in articles
+    ]
+
+
+def _shown_source(path: Path, roots: list[Path]) -> str:
+    """`seeds/a.txt` for a file under a given folder `…/seeds`, `a.jsonl` for a file given itself."""
+    for root in roots:
+        if path == root:
+            return path.name
+        if root in path.parents:
+            relative = path.relative_to(root)
+            return (Path(root.name) / relative).as_posix() if root.name else relative.as_posix()
+    return path.name
 
 
 def _unique_stem(path: Path, stems: dict[str, Path]) -> str:

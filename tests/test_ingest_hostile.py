@@ -151,3 +151,20 @@ def test_invalid_utf8_in_an_argument_is_one_line_not_a_traceback(
     assert main(["ask", question, "--index-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err == "policyqa: error: argument '\\xed\\xa0\\x80沁泉湖' is not valid UTF-8 text\n"
+
+
+def test_sources_are_shown_relative_to_what_was_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    (folder / "2019").mkdir(parents=True)
+    (folder / "2019" / "page.txt").write_text(GOOD["text"], encoding="utf-8")
+    single = _jsonl(tmp_path / "evil.jsonl", [json.dumps({"id": "x", "text": "大沙河治理工程全面完工。"})])
+    corpus = read_corpus([folder, single])
+    assert sorted(a.source for a in corpus.articles) == ["archive/2019/page.txt", "evil.jsonl"]
+
+
+def test_a_relative_folder_keeps_its_own_name_in_the_source(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "a.txt").write_text(GOOD["text"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert [a.source for a in read_corpus(["seeds"]).articles] == ["seeds/a.txt"]
+    assert [a.source for a in read_corpus(["."]).articles] == ["seeds/a.txt"]
