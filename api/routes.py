@@ -16,6 +16,7 @@ from pydantic import AfterValidator
 from embed.errors import PolicyQAError
 
 from .deps import HolderDep, ServiceDep, require_api_key, require_json
+from .memory import trim_memory
 from .schemas import (
     NON_BLANK_SCHEMA,
     QUESTION_MAX_CHARS,
@@ -116,6 +117,8 @@ def reload(holder: HolderDep) -> ReloadOut:
         raise HTTPException(
             status_code=503, detail=f"reload failed, still serving the previous index: {exc}"
         ) from exc
+    finally:
+        trim_memory()  # the swapped-out (or half-loaded) index is garbage now: give its pages back
     if fresh is None:
         raise HTTPException(status_code=409, detail="a reload is already running")
     articles, chunks = fresh.counts()

@@ -13,6 +13,7 @@ from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
 from api.main import MAX_LISTED_ERRORS, create_app, open_service
+from api.memory import trim_memory
 from embed.config import Settings
 from embed.datamodels import Article
 from embed.errors import IndexNotFoundError
@@ -129,3 +130,26 @@ def test_the_serve_loader_opens_what_is_on_disk_and_never_builds(tmp_path: Path)
     with pytest.raises(IndexNotFoundError):
         open_service(Settings(index_dir=tmp_path / "absent", seeds_dir=tmp_path))
     assert not (tmp_path / "absent").exists()
+
+
+def test_a_reload_gives_freed_memory_back(default_loader_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.routes
+
+    calls: list[int] = []
+    monkeypatch.setattr(api.routes, "trim_memory", lambda: calls.append(1))
+    app, folder = default_loader_app
+    with TestClient(app) as client:
+        assert client.post("/api/reload", headers={"X-API-Key": "k"}).status_code == 200
+        shutil.rmtree(folder)
+        assert client.post("/api/reload", headers={"X-API-Key": "k"}).status_code == 503
+    assert calls == [1, 1]
+
+
+def test_trimming_memory_reaches_glibc_where_there_is_glibc() -> None:
+    import platform
+
+    import api.memory
+
+    if platform.libc_ver()[0] == "glibc":
+        assert api.memory._malloc_trim() is not None
+    trim_memory()
