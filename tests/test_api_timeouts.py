@@ -73,3 +73,38 @@ def test_head_over_real_http_has_headers_and_no_body(base_url: str) -> None:
     r = httpx.head(f"{base_url}/healthz", timeout=30)
     assert r.status_code == 200 and r.content == b""
     assert int(r.headers["content-length"]) > 0
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /api/ask HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n",
+        b"POST /api/ask HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"GET /api/search?q=a b HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /api/search?q=" + b"a" * 200_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n",
+    ],
+    ids=["bad content-length", "bad chunk size", "raw space in path", "200 KB query string"],
+)
+def test_uvicorn_answers_malformed_requests_with_plain_text_400(base_url: str, request_bytes: bytes) -> None:
+    # As the README says: these never reach the app, so the reply is uvicorn's, not JSON.
+    reply = _send_and_read(base_url, request_bytes)
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert b"content-type: text/plain" in reply.lower()
+
+
+def _send_and_read(base_url: str, sent: bytes) -> bytes:
+    """Send what the server takes (it may close early on a bad request), then read what it answered."""
+    parts = urlsplit(base_url)
+    reply = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=3 * CLOSE_BOUND_S) as sock:
+        try:
+            for start in range(0, len(sent), 16384):
+                sock.sendall(sent[start : start + 16384])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server has answered and closed: read the answer
+        try:
+            while data := sock.recv(65536):
+                reply += data
+        except ConnectionResetError:
+            pass  # unread request bytes make the close a reset, after the reply was sent
+    return reply
