@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,18 @@ PAGE_POLICY = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 """The chat page loads nothing from elsewhere; saying so also stops any injected markup from running."""
+
+BODY_IDLE_S = 5.0
+"""Longest wait for the next piece of a request body: a client that promised more and stopped gets a 408."""
+
+BODY_TOTAL_S = 30.0
+"""Longest time for a whole request body (the 3 MB cap at 100 KB/s), so a byte-by-byte drip ends too."""
+
+MAX_LISTED_ERRORS = 5
+"""A 422 lists at most this many problems: a body with 200,000 unknown keys once made a 26 MB reply."""
+
+MAX_ECHO_CHARS = 80
+"""Each field name and message in a 422 is cut to this many characters (a key can be a megabyte long)."""
 
 DOMAIN_STATUS: dict[type[PolicyQAError], int] = {
     EmptyQueryError: 422,
@@ -93,6 +106,61 @@ class RequestContextMiddleware:
             await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
 
 
+class HeadAsGetMiddleware:
+    """Answers HEAD like GET without the body (FastAPI routes list GET only, so HEAD would be a 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run HEAD as GET on a copy of the scope (the server keeps the original), then drop the body."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)
+
+
+class BodyTimeoutMiddleware:
+    """Answers 408 (and closes the connection) when a request body stops arriving or takes too long.
+
+    uvicorn waits for a promised body for as long as the client likes; a handful of clients that send a
+    header and then two bytes would each hold a connection and a request task forever.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bound every wait for body bytes; once the body is complete, later receives are not timed."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = anyio.current_time() + BODY_TOTAL_S
+        complete = False
+
+        async def timed_receive() -> Message:
+            nonlocal complete
+            if complete:  # waiting for a disconnect (streaming replies do) is not the client's to hurry
+                return await receive()
+            with anyio.move_on_after(min(BODY_IDLE_S, deadline - anyio.current_time())):
+                message = await receive()
+                complete = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
+            raise HTTPException(
+                status_code=408, detail="request body not received in time", headers={"Connection": "close"}
+            )
+
+        await self.app(scope, timed_receive, send)
+
+
 class BodySizeLimitMiddleware:
     """Refuses request bodies over `max_bytes` with 413, by Content-Length or while streaming in."""
 
@@ -124,9 +192,13 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counted_receive, send)
 
 
+def _cut(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _field_name(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    parts = [_cut(str(p)) for p in loc if p not in ("body", "query", "path", "header")]
+    return _cut(".".join(parts)) or "body"
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -134,9 +206,20 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     if any(e.get("type") == "json_invalid" for e in errors):
         reason = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {}).get("error", "")
         return JSONResponse({"detail": f"malformed JSON body: {reason}".rstrip(": ")}, status_code=400)
-    # No "input" echoed back: it can be a 200,000-character text.
-    listed = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
-    detail = "; ".join(f"{_field_name(e['loc'])}: {e['msg']}" for e in errors)
+    # No "input" echoed back (it can be a 200,000-character text), and only the first few problems, cut
+    # short: what the client sent decides how many there are and how long their names are.
+    shown = errors[:MAX_LISTED_ERRORS]
+    listed = [
+        {
+            "loc": [p if isinstance(p, int) else _cut(str(p)) for p in e["loc"]],
+            "msg": _cut(e["msg"], 2 * MAX_ECHO_CHARS),
+            "type": e["type"],
+        }
+        for e in shown
+    ]
+    detail = "; ".join(f"{_field_name(e['loc'])}: {_cut(e['msg'], 2 * MAX_ECHO_CHARS)}" for e in shown)
+    if len(errors) > len(shown):
+        detail += f"; and {len(errors) - len(shown)} more problems"
     return JSONResponse({"detail": detail, "errors": listed}, status_code=422)
 
 
@@ -159,6 +242,30 @@ async def _page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
 
 
+def open_service(settings: Settings) -> Service:
+    """The index on disk as it is, never building one: what a reload serves.
+
+    A reload that found no index used to build one from seeds/ inside the request; now it fails (503)
+    and the service keeps the index it has.
+    """
+    from embed.index import Index
+
+    return Service.from_index(Index.load(settings.index_dir), settings)
+
+
+def _build_once_then_open() -> Loader:
+    """Start-up builds the index from seeds/ when there is none (a fresh clone serves); reloads only open."""
+    started: list[bool] = []
+
+    def load(settings: Settings) -> Service:
+        if started:
+            return open_service(settings)
+        started.append(True)
+        return Service.load(settings)
+
+    return load
+
+
 def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -177,9 +284,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     Args:
         settings: defaults to `Settings.from_env()`.
         loader: how to open the index (startup and /api/reload); tests pass one with a fake encoder.
+            By default start-up builds a missing index and reloads only open what is on disk.
     """
     settings = settings or Settings.from_env()
-    holder = ServiceHolder(settings, loader or Service.load)
+    holder = ServiceHolder(settings, loader or _build_once_then_open())
     app = FastAPI(
         title="policyqa",
         summary="问答与摘要：中文新闻档案 — extractive answers with cited passages.",
@@ -191,6 +299,8 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(PolicyQAError, _domain_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware)  # added last = outermost: sees every failure below
     app.include_router(router)
     # The page's assets under /static rather than a catch-all mount at "/", which would turn a wrong

@@ -16,6 +16,7 @@ from pydantic import AfterValidator
 from embed.errors import PolicyQAError
 
 from .deps import HolderDep, ServiceDep, require_api_key, require_json
+from .memory import trim_memory
 from .schemas import (
     NON_BLANK_SCHEMA,
     QUESTION_MAX_CHARS,
@@ -41,7 +42,7 @@ PATH_TRICK = re.compile(r"(^|/)\.\.?(/|$)|\\|^/|[\x00-\x1f\x7f]")
 
 NOTHING_TO_SUMMARIZE = "text: nothing to summarize after cleaning (only credits, captions or promotion lines)"
 
-ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422, 500, 503)}
+ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 408, 413, 415, 422, 500, 503)}
 
 router = APIRouter(responses=ERRORS)
 
@@ -121,6 +122,8 @@ def reload(holder: HolderDep) -> ReloadOut:
         raise HTTPException(
             status_code=503, detail=f"reload failed, still serving the previous index: {exc}"
         ) from exc
+    finally:
+        trim_memory()  # the swapped-out (or half-loaded) index is garbage now: give its pages back
     if fresh is None:
         raise HTTPException(status_code=409, detail="a reload is already running")
     articles, chunks = fresh.counts()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +17,9 @@ from .errors import PolicyQAError
 log = logging.getLogger("policyqa")
 
 Handler = Callable[[argparse.Namespace], int]
+
+_NOT_TEXT = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates: how Python carries command-line bytes that are not valid UTF-8."""
 
 
 def _dump(obj: object) -> None:
@@ -99,9 +104,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
-    import uvicorn
-
-    from api.main import create_app
+    from api.main import create_app, open_service
+    from api.server import serve
     from api.service import Service, preloaded_loader
 
     from .pipeline import ensure_index
@@ -109,9 +113,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     index = ensure_index(settings)
     first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
-    app = create_app(settings, loader=preloaded_loader(first))
+    app = create_app(settings, loader=preloaded_loader(first, then=open_service))
     print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    serve(app, args.host, args.port)
     return 0
 
 
@@ -221,6 +225,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `policyqa` console script."""
     parser = _parser()
+    for arg in sys.argv[1:] if argv is None else argv:
+        if _NOT_TEXT.search(arg):
+            # Python turns bytes that are not UTF-8 into lone surrogates, which fail much later, deep in
+            # the tokenizer or the model, with a traceback.
+            shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+            print(f"policyqa: error: argument '{shown[:80]}' is not valid UTF-8 text", file=sys.stderr)
+            return 2
     args = parser.parse_args(argv)
     try:
         Settings.from_env()

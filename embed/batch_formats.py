@@ -20,8 +20,22 @@ SUFFIXES = {".jsonl": "jsonl", ".md": "md", ".markdown": "md", ".csv": "csv"}
 
 CSV_FIELDS = ("id", "title", "source", "date", "summary", "keywords", "chars", "hash")
 
-_MD_RECORD = re.compile(r"^<!-- policyqa (\{.*\}) -->$", re.M)
-"""Markdown keeps each record as JSON in an HTML comment (invisible when rendered) so a rerun can resume."""
+_MD_RECORD = re.compile(r"^## [^\n]*\n\n<!-- policyqa (\{.*\}) -->$", re.M)
+"""Markdown keeps each record as JSON in an HTML comment (invisible when rendered) so a rerun can resume.
+Only a comment right below a heading counts, and article text is escaped so it can never form one."""
+
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet treats a cell starting with one of these as a formula (=HYPERLINK(...) in a title). Such
+cells get a leading single quote (OWASP's advice), as do cells already starting with one, so that reading
+the file back (resume) can drop exactly the quote that was added."""
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|#~!])")
+"""Markdown syntax characters, escaped with a backslash in article text: no links, images or emphasis."""
+
+_JSON_IN_COMMENT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+_MD_LINE_START = re.compile(r"^(?:([-+>])|(\d{1,9})([.)]))")
+"""What starts a list or a quote at the beginning of a line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +100,49 @@ def render_records(records: list[SummaryRecord], fmt: str) -> str:
         writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
         writer.writeheader()
         for record in records:
-            row = record.to_dict()
-            writer.writerow({**row, "keywords": " ".join(record.keywords), "date": record.date or ""})
+            row = {**record.to_dict(), "keywords": " ".join(record.keywords), "date": record.date or ""}
+            writer.writerow({key: _csv_cell(value) for key, value in row.items()})
         return buffer.getvalue()
     return "# 文章摘要\n\n" + "".join(_markdown(r) for r in records)
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith((*CSV_TRIGGERS, "'")):
+        return "'" + value
+    return value
+
+
+def _csv_value(value: object) -> object:
+    """A cell as it was before `_csv_cell`."""
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:]
+    return value
+
+
 def _markdown(record: SummaryRecord) -> str:
-    meta = json.dumps(record.to_dict(), ensure_ascii=False).replace("-->", "--\\u003e")
+    # No <, > or & inside the comment: "-->" or a browser's "--!>" would end it early and expose the rest.
+    meta = json.dumps(record.to_dict(), ensure_ascii=False).translate(_JSON_IN_COMMENT)
     facts = " | ".join(
-        f"{name}：{value}"
+        f"{name}：{_md_text(value)}"
         for name, value in (("编号", record.article_id), ("来源", record.source), ("日期", record.date))
         if value
     )
+    keywords = "、".join(_md_text(k) for k in record.keywords)
     return (
-        f"## {record.title or record.article_id}\n\n<!-- policyqa {meta} -->\n\n"
-        f"- {facts} | 字数：{record.chars}\n- 关键词：{'、'.join(record.keywords)}\n\n{record.summary}\n\n"
+        f"## {_md_text(record.title or record.article_id)}\n\n<!-- policyqa {meta} -->\n\n"
+        f"- {facts} | 字数：{record.chars}\n- 关键词：{keywords}\n\n{_md_text(record.summary)}\n\n"
     )
+
+
+def _md_text(text: str) -> str:
+    """Article text as inert Markdown on one line: HTML, links and emphasis shown as typed, never active.
+
+    One line, because a newline in a title would start a new block (a heading, a fake record comment).
+    """
+    line = " ".join(text.split())
+    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    line = _MD_SPECIAL.sub(r"\\\1", line)
+    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", line)
 
 
 def read_records(path: Path, fmt: str) -> list[SummaryRecord]:
@@ -128,7 +168,7 @@ def read_records(path: Path, fmt: str) -> list[SummaryRecord]:
 
 def _rows(text: str, fmt: str) -> list[dict[str, Any]]:
     if fmt == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
+        return [{k: _csv_value(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
     if fmt == "md":
         blobs = _MD_RECORD.findall(text)
     else:

@@ -19,6 +19,10 @@ class IndexCorruptError(PolicyQAError):
     """An index directory exists but is half-written, damaged or inconsistent."""
 
 
+class IndexWriteError(PolicyQAError, OSError):
+    """Writing an index failed (disk full, file too large, no permission); the previous index is intact."""
+
+
 class ModelMismatchError(PolicyQAError):
     """The index was built with another embedding model than the one asked for."""
 

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from .chunk import ChunkSettings, chunk_article, passage_text
 from .config import BUILTIN_MODEL, Settings
 from .datamodels import Article, Chunk
 from .errors import ArticleNotFoundError
-from .index_store import MODEL_DIR, read_folder, write_folder
+from .index_store import MODEL_DIR, is_scratch, read_folder, scratch_folder, write_error, write_folder
 from .tokenize import Tokenizer, learn_user_words, read_user_words
 
 if TYPE_CHECKING:
@@ -34,9 +33,6 @@ FORMAT_VERSION = 1
 
 FLAT_MAX = 50_000
 """Up to this many vectors FAISS searches exactly (IndexFlatIP takes about 10 ms at 50k x 256 dims)."""
-
-TRAINED_PREFIX = "policyqa-model-"
-"""Temp folders holding a freshly fitted built-in model until `Index.save` copies it into the index."""
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
@@ -159,9 +155,8 @@ class Index:
         if self.model_dir is not None:
             trained = self.model_dir
             self.model_dir = folder / MODEL_DIR
-            for scratch in (trained, trained.parent):  # the build's scratch copy is no longer needed
-                if scratch.name.startswith(TRAINED_PREFIX):
-                    shutil.rmtree(scratch, ignore_errors=True)
+            if is_scratch(trained):  # the build's scratch copy is no longer needed
+                shutil.rmtree(trained, ignore_errors=True)
         return folder
 
     @classmethod
@@ -223,10 +218,15 @@ def build_index(articles: Iterable[Article], settings: Settings, encoder: Encode
     model_dir, model = None, encoder.name if encoder is not None else settings.model
     if encoder is None:
         encoder, model_dir = _fresh_encoder(settings, texts, user_words)
-    logger.info("embedding %d passages of %d articles", len(chunks), len(arts))
-    embeddings = _encode(encoder, texts)
-    tokenizer = Tokenizer(user_words)
-    bm25 = BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
+    try:
+        logger.info("embedding %d passages of %d articles", len(chunks), len(arts))
+        embeddings = _encode(encoder, texts)
+        tokenizer = Tokenizer(user_words)
+        bm25 = BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
+    except BaseException:
+        if model_dir is not None:
+            shutil.rmtree(model_dir, ignore_errors=True)
+        raise
     return Index(
         chunks=chunks,
         articles=arts,
@@ -345,15 +345,28 @@ def _encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
 def _fresh_encoder(
     settings: Settings, texts: list[str], user_words: Sequence[str]
 ) -> tuple[Encoder, Path | None]:
-    """Fit the built-in model on these passages (into a temp folder), or load the named pretrained one."""
+    """Fit the built-in model on these passages, or load the named pretrained one.
+
+    The model is fitted into a temp folder beside the index (not in /tmp), which `Index.save` copies into
+    the index and removes, and which the next build removes if this one is killed first.
+    """
+    from safetensors import SafetensorError
+
     from .encoder import load_encoder
 
     if settings.model != BUILTIN_MODEL:
         return load_encoder(settings.model, None), None
     from .builtin_model import train_builtin_model
 
-    out = Path(tempfile.mkdtemp(prefix=TRAINED_PREFIX))
-    model_dir = train_builtin_model(texts, out, seed=settings.seed, user_words=tuple(user_words))
+    out = scratch_folder(settings.index_dir, "model")
+    try:
+        model_dir = train_builtin_model(texts, out, seed=settings.seed, user_words=tuple(user_words))
+    except BaseException as exc:
+        shutil.rmtree(out, ignore_errors=True)
+        # A full disk or a file-size limit surfaces from the model's writers as any of these.
+        if isinstance(exc, OSError | RuntimeError | SafetensorError):
+            raise write_error(settings.index_dir.resolve(), exc) from exc
+        raise
     return load_encoder(BUILTIN_MODEL, model_dir), model_dir
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ import numpy as np
 from .bm25 import BM25Index
 from .chunk import ChunkSettings
 from .datamodels import Article, Chunk
-from .errors import IndexCorruptError, IndexNotFoundError, ModelMismatchError
+from .errors import IndexCorruptError, IndexNotFoundError, IndexWriteError, ModelMismatchError
 
 if TYPE_CHECKING:
     from .index import Index
@@ -36,21 +37,127 @@ MODEL_DIR = "model"
 
 REBUILD = "run `policyqa index` to rebuild it"
 
+WRITE_HINTS = {
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some space within your disk quota",
+    errno.EFBIG: "raise the file size limit (ulimit -f)",
+    errno.EACCES: "make the folder writable",
+    errno.EPERM: "make the folder writable",
+    errno.EROFS: "choose a folder on a writable disk",
+}
+"""What to do about the usual reasons a write fails, by errno (also found by message in foreign errors)."""
+
 
 def write_folder(index: Index, folder: Path) -> Path:
-    """Write `index` into a fresh sibling temp folder, then swap it in place of `folder`."""
+    """Write `index` into a fresh sibling temp folder, then swap it in place of `folder`.
+
+    Raises:
+        IndexCorruptError: `folder` is a file, not a folder (it is left alone).
+        IndexWriteError: the disk is full, a file is too large, ...: one line saying what to do.
+    """
     folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _restore_previous(folder)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        tmp = scratch_folder(folder)
+    except OSError as exc:
+        raise write_error(folder, exc) from exc
     try:
         _write_files(index, tmp)
         _swap_in(tmp, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError | RuntimeError):  # faiss reports a failed write as a RuntimeError
+            raise write_error(folder, exc) from exc
         raise
     logger.info("index saved to %s (%d chunks)", folder, len(index.chunks))
     return folder
+
+
+def scratch_folder(folder: Path, what: str = "") -> Path:
+    """A new temp folder beside the index `folder`, named for this process.
+
+    A build killed with -9 cannot clean up after itself; the next one removes the folders whose process
+    is gone (`remove_stale_scratch`), so at most one build's leftovers exist at any time.
+    """
+    folder = folder.resolve()
+    _refuse_a_file(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _restore_previous(folder)
+    remove_stale_scratch(folder)
+    tag = f"{what}-" if what else ""
+    return Path(tempfile.mkdtemp(prefix=f"{_scratch_prefix(folder)}{os.getpid()}-{tag}", dir=folder.parent))
+
+
+def is_scratch(path: Path) -> bool:
+    """Whether `path` is a folder made by `scratch_folder`."""
+    return path.name.startswith(".") and ".tmp-" in path.name
+
+
+def remove_stale_scratch(folder: Path) -> None:
+    """Remove the temp folders of earlier builds of `folder` whose process no longer runs."""
+    prefix = _scratch_prefix(folder)
+    for path in folder.parent.iterdir() if folder.parent.is_dir() else ():
+        if not path.name.startswith(prefix):
+            continue
+        owner = path.name[len(prefix) :].split("-", 1)[0]
+        if owner.isdigit() and _running(int(owner)):
+            continue  # a build in progress (or this one)
+        logger.info("removing %s, left by an interrupted build", path)
+        _remove(path)
+
+
+def _scratch_prefix(folder: Path) -> str:
+    return f".{folder.name}.tmp-"
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder or a file (our backup and temp names can be taken by a stray file)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _refuse_a_file(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise IndexCorruptError(
+            f"{folder} is a file, not an index folder; it was left as it is: "
+            "point --index-dir or POLICYQA_INDEX_DIR at a folder"
+        )
+
+
+def write_error(folder: Path, exc: BaseException) -> IndexWriteError:
+    """One line for a failed write: what failed, and what to do; the previous index is untouched."""
+    reason, code = _short_reason(exc)
+    hint = WRITE_HINTS.get(code, "fix that") if code is not None else "fix that"
+    return IndexWriteError(
+        f"cannot write the index to {folder}: {reason}; the previous index is unchanged: {hint} and run again"
+    )
+
+
+def _short_reason(exc: BaseException) -> tuple[str, int | None]:
+    """A short reason and its errno (shutil.Error lists every file; faiss, safetensors wrap the OS error)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        return _short_reason(OSError(str(exc.args[0][0][-1])))
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.strerror or os.strerror(exc.errno), exc.errno
+    text = str(exc)
+    for code in WRITE_HINTS:
+        if os.strerror(code) in text:
+            return os.strerror(code), code
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first[:200], None
 
 
 def _write_files(index: Index, tmp: Path) -> None:
@@ -70,14 +177,13 @@ def _write_files(index: Index, tmp: Path) -> None:
 def _swap_in(tmp: Path, folder: Path) -> None:
     """Replace `folder` by `tmp` with renames only; `_restore_previous` undoes a crash between the two."""
     previous = _previous_path(folder)
+    if previous.exists() or previous.is_symlink():
+        _remove(previous)  # a leftover, or a stray file under our backup name
     if folder.exists():
-        if previous.exists():
-            shutil.rmtree(previous)
         os.rename(folder, previous)
     os.rename(tmp, folder)
     _fsync_dir(folder.parent)
-    if previous.exists():
-        shutil.rmtree(previous)
+    _remove(previous)  # the new index is in place: failing to tidy up must not fail the build
 
 
 def _previous_path(folder: Path) -> Path:
@@ -95,6 +201,7 @@ def _restore_previous(folder: Path) -> None:
 def read_folder(folder: Path, model: str | None, version: int) -> dict[str, Any]:
     """Verify and read an index folder into `Index` constructor arguments."""
     _restore_previous(folder.resolve())
+    _refuse_a_file(folder)
     if not folder.is_dir():
         raise IndexNotFoundError(f"no index at {folder}: run `policyqa index` to build one")
     manifest = _read_manifest(folder)
@@ -130,10 +237,56 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+CHUNK_TYPES: dict[str, Any] = {
+    "chunk_id": int,
+    "article_id": str,
+    "title": str,
+    "text": str,
+    "start": int,
+    "end": int,
+    "source": str,
+    "date": str | None,
+}
+ARTICLE_TYPES: dict[str, Any] = {
+    "article_id": str,
+    "title": str,
+    "text": str,
+    "source": str,
+    "date": str | None,
+    "year": int | None,
+    "year_basis": str | None,
+    "byline": list,
+}
+"""Field types of the stored records. Checksums catch damage, not a file rewritten with its checksum;
+such a file must fail here, at load, rather than as a 500 on some later request."""
+
+
+def _checked(row: Any, types: dict[str, Any], where: str) -> dict[str, Any]:
+    """`row` when it is an object whose fields have the stored types; ValueError saying what is wrong."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{where} is not a JSON object")
+    for name, value in row.items():
+        expected = types.get(name)
+        if expected is None:
+            raise ValueError(f"{where} has an unknown field {name[:40]!r}")
+        if isinstance(value, bool) or not isinstance(value, expected):  # bool is an int to isinstance
+            shown = getattr(expected, "__name__", expected)
+            raise ValueError(f"{where}: {name!r} is {type(value).__name__}, expected {shown}")
+    return row
+
+
 def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    chunks = [Chunk(**row) for row in _read_jsonl(folder / CHUNKS_FILE)]
+    chunks = []
+    for number, row in enumerate(_read_jsonl(folder / CHUNKS_FILE)):
+        chunk = Chunk(**_checked(row, CHUNK_TYPES, f"{CHUNKS_FILE} row {number}"))
+        if chunk.chunk_id != number:  # position is identity
+            raise ValueError(f"{CHUNKS_FILE} row {number} has chunk_id {chunk.chunk_id}")
+        chunks.append(chunk)
     articles = {}
-    for row in _read_jsonl(folder / ARTICLES_FILE):
+    for number, row in enumerate(_read_jsonl(folder / ARTICLES_FILE)):
+        row = _checked(row, ARTICLE_TYPES, f"{ARTICLES_FILE} row {number}")
+        if not all(isinstance(name, str) for name in row.get("byline") or ()):
+            raise ValueError(f"{ARTICLES_FILE} row {number}: 'byline' must hold strings")
         row["byline"] = tuple(row.get("byline") or ())
         articles[row["article_id"]] = Article(**row)
     words = (folder / USER_WORDS_FILE).read_text(encoding="utf-8").split("\n")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,10 +44,22 @@ as a whole; with fewer, only those lines are reported and dropped."""
 MAX_KANA_SHARE = 0.05
 """More Japanese kana than this among non-ASCII characters of a GB18030 decode means the guess was wrong."""
 
+MIN_COMMON_HANZI_SHARE = 0.3
+"""Share of a GB18030 decode's characters that must be common hanzi (GB2312 level 1: the 3,755 characters
+of about 99.7% of modern Chinese text) for the guess to be trusted. Chinese news scores about 1.0 and
+traditional Chinese in GBK about 0.55; Shift-JIS read as GB18030 (擔杮岅偺婰帠偱偡) scores 0."""
+
+MIN_JUDGED_CHARS = 10
+"""Fewer non-ASCII letters than this are too few to judge an encoding by."""
+
+READ_BLOCK = 1 << 16
+"""Bytes read at a time while skipping the rest of an overlong JSONL line."""
+
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MD_MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)|!\[[^\]]*\]\([^)]*\)|\*\*|__|`")
 _ISO_YEAR = re.compile(r"^\s*(\d{4})[-/.]\d{1,2}")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -119,7 +134,7 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
         for article in found:
             ids.setdefault(article.article_id, str(path))
         articles.extend(found)
-    kept, duplicates = drop_reprints(articles)
+    kept, duplicates = drop_reprints(_relative_sources(articles, paths))
     for skip in skipped:
         logger.warning("skipped %s", skip)
     logger.info(
@@ -132,6 +147,26 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
     return Corpus(
         articles=tuple(kept), skipped=tuple(skipped), files_read=files_read, duplicates_dropped=duplicates
     )
+
+
+def _relative_sources(articles: list[Article], paths: Sequence[str | Path]) -> list[Article]:
+    """Articles whose `source` is shown relative to what was indexed, never as a server's absolute path."""
+    roots = [Path(p) for p in paths]
+    return [
+        a if (shown := _shown_source(Path(a.source), roots)) == a.source else replace(a, source=shown)
+        for a in articles
+    ]
+
+
+def _shown_source(path: Path, roots: list[Path]) -> str:
+    """`seeds/a.txt` for a file under a given folder `…/seeds`, `a.jsonl` for a file given itself."""
+    for root in roots:
+        if path == root:
+            return path.name
+        if root in path.parents:
+            relative = path.relative_to(root)
+            return (Path(root.name) / relative).as_posix() if root.name else relative.as_posix()
+    return path.name
 
 
 def _unique_stem(path: Path, stems: dict[str, Path]) -> str:
@@ -159,17 +194,41 @@ def read_page(path: Path, skipped: list[Skip] | None = None) -> str:
     return text
 
 
-def _read_bytes(path: Path) -> bytes:
+def _open_regular(path: Path) -> tuple[io.BufferedReader, int]:
+    """Open a regular file for reading (and its size); FIFOs, devices and sockets are refused unopened.
+
+    O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. The type is checked on the
+    opened descriptor, so a file swapped for a FIFO or a /dev/zero link after a check cannot slip through.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_PAGE_BYTES:
-            raise _Unreadable(
-                f"too large for a page: {size / 2**20:.1f} MiB (limit {MAX_PAGE_BYTES / 2**20:.0f} MiB); "
-                "split it into pages or convert it to JSONL"
-            )
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _Unreadable("not a regular file (a FIFO, device or socket); only files are read")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _Unreadable("not a regular file (a FIFO, device or socket); only files are read")
+    os.set_blocking(fd, True)
+    return open(fd, "rb"), info.st_size  # noqa: SIM115 - the caller closes it
+
+
+def _read_bytes(path: Path) -> bytes:
+    handle, size = _open_regular(path)
+    too_large = _Unreadable(
+        f"too large for a page: {size / 2**20:.1f} MiB (limit {MAX_PAGE_BYTES / 2**20:.0f} MiB); "
+        "split it into pages or convert it to JSONL"
+    )
+    with handle:
+        if size > MAX_PAGE_BYTES:
+            raise too_large
+        try:
+            data = handle.read(MAX_PAGE_BYTES + 1)  # bounded even if the file grows meanwhile
+        except OSError as exc:
+            raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_PAGE_BYTES:
+        raise too_large
     if not data.strip():
         raise _Unreadable("empty file")
     return data
@@ -195,16 +254,36 @@ def decode_bytes(data: bytes, where: str = "", skipped: list[Skip] | None = None
         if len(_CONTROL.findall(text[:SNIFF_BYTES])) > len(text[:SNIFF_BYTES]) * 0.1:
             raise _Unreadable("binary file (mostly control characters)")
         if encoding == "gb18030" and _misdecoded(text):
-            raise _Unreadable("unknown encoding: not UTF-8 or GB18030 (Big5 or Shift-JIS?); save it as UTF-8")
+            raise _Unreadable(
+                "unknown encoding: decodes as GB18030 but is not plausibly Chinese (Big5 or Shift-JIS?); "
+                "save it as UTF-8"
+            )
         return text
     return _decode_by_line(data, where, skipped if skipped is not None else [])
 
 
 def _misdecoded(text: str) -> bool:
-    """Big5 and Shift-JIS bytes also decode as GB18030, into Japanese kana that Chinese text lacks."""
+    """Big5 and Shift-JIS bytes also decode as GB18030: into Japanese kana, or into rare hanzi.
+
+    Big5 gives kana that Chinese text lacks; Shift-JIS gives hanzi (擔杮岅偺) far outside the common ones.
+    """
     sample = text[: 16 * SNIFF_BYTES]
     kana = len(_KANA.findall(sample))
-    return kana >= 5 and kana > MAX_KANA_SHARE * sum(1 for char in sample if not char.isascii())
+    letters = [char for char in sample if not char.isascii() and char.isalpha()]
+    if kana >= 5 and kana > MAX_KANA_SHARE * sum(1 for char in sample if not char.isascii()):
+        return True
+    return len(letters) >= MIN_JUDGED_CHARS and _common_hanzi_share(letters) < MIN_COMMON_HANZI_SHARE
+
+
+def _common_hanzi_share(letters: list[str]) -> float:
+    common = 0
+    for char in letters:
+        try:
+            encoded = char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 0xB0 <= encoded[0] <= 0xD7  # GB2312 rows 16-55: level 1 hanzi
+    return common / len(letters)
 
 
 def _decode_by_line(data: bytes, where: str, skipped: list[Skip]) -> str:
@@ -274,20 +353,17 @@ def html_to_text(html: str) -> str:
 
 def _read_jsonl(path: Path, ids: dict[str, str], skipped: list[Skip]) -> Iterator[Article]:
     """Articles of a JSONL file, streamed line by line; each bad line is reported and skipped."""
-    try:
-        if path.stat().st_size == 0:
-            raise _Unreadable("empty file")
-        handle = path.open("rb")
-    except OSError as exc:
-        raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    handle, size = _open_regular(path)
     with handle:
-        for number, raw in enumerate(handle, 1):
+        if size == 0:
+            raise _Unreadable("empty file")
+        for number, raw in enumerate(_bounded_lines(handle), 1):
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             if not raw.strip():
                 continue
             if len(raw) > MAX_RECORD_BYTES:
-                skipped.append(Skip(str(path), f"line too long: {len(raw) / 2**20:.1f} MiB", number))
+                skipped.append(Skip(str(path), f"line too long: over {MAX_RECORD_BYTES >> 20} MiB", number))
                 continue
             result = _jsonl_article(raw, path)
             if isinstance(result, str):
@@ -303,6 +379,19 @@ def _read_jsonl(path: Path, ids: dict[str, str], skipped: list[Skip]) -> Iterato
             else:
                 ids[result.article_id] = f"{path}:{number}"
                 yield result
+
+
+def _bounded_lines(handle: io.BufferedReader) -> Iterator[bytes]:
+    """The file's lines, none kept longer than MAX_RECORD_BYTES + 1 bytes.
+
+    The rest of an overlong line is read past in blocks, never held: one line without a newline can
+    otherwise be as large as the disk.
+    """
+    while line := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (block := handle.readline(READ_BLOCK)) and not block.endswith(b"\n"):
+                pass
+        yield line
 
 
 def _jsonl_article(raw: bytes, path: Path) -> Article | str:
@@ -325,6 +414,11 @@ def _jsonl_article(raw: bytes, path: Path) -> Article | str:
     title, date = record.get("title"), record.get("date")
     if title is not None and not isinstance(title, str) or date is not None and not isinstance(date, str):
         return '"title" and "date" must be strings when given'
+    for name, value in (("id", article_id), ("text", text), ("title", title), ("date", date)):
+        if value and _SURROGATE.search(value):
+            # JSON allows "\ud800" escapes that are no character at all; such a string cannot be
+            # written as UTF-8 anywhere downstream (index files, outputs, the model's tokenizer).
+            return f'"{name}" holds a lone surrogate escape (\\ud800-\\udfff), which is not text'
     return (
         article_from_record(article_id.strip(), text, str(path), title, date) or 'empty "text" after cleaning'
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from api.server import server_config
 from api.service import CachedEncoder, Service
 from embed.config import Settings
 from embed.datamodels import Article
@@ -85,7 +86,7 @@ def free_port() -> int:
 def running_server(app: FastAPI, startup_s: float = 30) -> Iterator[str]:
     """Serve `app` with uvicorn on a free loopback port in a thread; yields the base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_s

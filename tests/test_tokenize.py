@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from embed.tokenize import Tokenizer, learn_user_words, read_user_words, tokenize
+from embed.tokenize import HMM_MAX_RUN, Tokenizer, learn_user_words, read_user_words, tokenize
 
 DISTRICT_TERMS = ["沁泉湖", "大沙河", "李万街道", "四城联创", "城中村改造"]
 
@@ -75,3 +75,25 @@ def test_a_user_dictionary_file_adds_words_and_skips_comments(tmp_path):
 def test_a_missing_user_dictionary_names_the_setting_to_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="POLICYQA_USER_DICT"):
         read_user_words(tmp_path / "absent.txt")
+
+
+def test_a_long_unbroken_run_never_reaches_the_hmm_and_keeps_every_character(monkeypatch):
+    tok = Tokenizer()
+    with_hmm: list[int] = []
+    real = tok._jieba.lcut
+
+    def spy(text, HMM=True):  # noqa: N803 - jieba's own keyword
+        if HMM:
+            with_hmm.append(len(text))
+        return real(text, HMM=HMM)
+
+    monkeypatch.setattr(tok._jieba, "lcut", spy)
+    text = "沁" * 5000 + "，公园开园。" + "鑫淼" * 1000
+    assert "".join(tok.segment(text)) == text
+    assert with_hmm and max(with_hmm) <= HMM_MAX_RUN
+
+
+def test_text_with_ordinary_sentences_segments_as_before():
+    tok = Tokenizer()
+    sentence = "沁泉湖公园正式开园迎客，数千名市民前来游览。"
+    assert tok.segment(sentence * 50) == tok._jieba.lcut(sentence, HMM=True) * 50
