@@ -9,6 +9,8 @@ protocol below adds one. The body is bounded by the app itself (api.main.BodyTim
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 from typing import Any
 
 import uvicorn
@@ -67,6 +69,33 @@ def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, **kwa
     return uvicorn.Config(
         app, host=host, port=port, http=_protocol_class(), timeout_keep_alive=KEEP_ALIVE_S, **kwargs
     )
+
+
+class PortInUseError(OSError):
+    """The address to serve on is taken (checked before the index is loaded, not after)."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Bind and release `host:port` once, so that a busy port is said plainly before any work starts.
+
+    Raises:
+        PortInUseError: another process listens there.
+        OSError: the host is not an address of this machine.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as uvicorn binds: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(
+                    f"port {port} on {host} is already in use (another policyqa serve?): stop that process "
+                    f"or choose another port with --port"
+                ) from exc
+            raise OSError(f"cannot serve on {host}:{port}: {exc.strerror}") from exc
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:

@@ -105,12 +105,13 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
     from api.main import create_app, open_service
-    from api.server import serve
+    from api.server import check_port, serve
     from api.service import Service, preloaded_loader
 
     from .pipeline import ensure_index
 
     settings = _settings(args)
+    check_port(args.host, args.port)  # before a first build that may take a minute
     index = ensure_index(settings)
     first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
     app = create_app(settings, loader=preloaded_loader(first, then=open_service))
@@ -179,45 +180,111 @@ def _parser() -> argparse.ArgumentParser:
         name: str, handler: Callable[[argparse.Namespace], int], help_: str
     ) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
-        sp.add_argument("--index-dir", type=Path, help="index folder (default .policyqa/)")
+        sp.add_argument(
+            "--index-dir", type=Path, help="index folder (default .policyqa/ here; env POLICYQA_INDEX_DIR)"
+        )
         sp.set_defaults(handler=handler, parser=sp)
         return sp
 
     sp = command("index", cmd_index, "clean, chunk, embed and index files or folders (default seeds/)")
-    sp.add_argument("paths", nargs="*", type=Path, help=".txt/.md/.html/.jsonl files or folders")
-    sp.add_argument("--model", help="'builtin' (default) or a sentence-transformers name or path")
-    sp.add_argument("--user-dict", type=Path, help="extra words for the tokenizer, one per line")
-    sp.add_argument("--add", nargs="+", type=Path, metavar="PATH", help="add new or changed articles")
-    sp.add_argument("--remove", nargs="+", metavar="ARTICLE_ID", help="remove articles by id")
+    sp.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="files or folders to index (default: seeds/); folders are read recursively",
+    )
+    sp.add_argument(
+        "--model",
+        help="embedding model: 'builtin' (default: fitted offline on the corpus) or a sentence-transformers "
+        "folder or hub name (env POLICYQA_MODEL)",
+    )
+    sp.add_argument(
+        "--user-dict",
+        type=Path,
+        help="extra words the tokenizer keeps whole, one per line (env POLICYQA_USER_DICT)",
+    )
+    sp.add_argument(
+        "--add",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="add new or changed articles to the existing index",
+    )
+    sp.add_argument("--remove", nargs="+", metavar="ARTICLE_ID", help="remove articles from the index by id")
 
+    helps = {
+        "ask": "answer a question with sentences copied from the archive, cited, with a confidence",
+        "search": "the passages that best match a query (keyword + meaning search), with highlights",
+    }
     for name, handler, what in (("ask", cmd_ask, "question"), ("search", cmd_search, "query")):
-        sp = command(name, handler, "extractive answer with cited passages" if name == "ask" else "passages")
-        sp.add_argument(what, help="中文问题 / the question")
-        sp.add_argument("--top-k", type=_positive_int, default=5, help="passages to use (default 5)")
-        sp.add_argument("--json", action="store_true", help="print JSON")
+        sp = command(name, handler, helps[name])
+        sp.add_argument(
+            what, help="中文问题 / the question" if name == "ask" else "中文查询 / words to look for"
+        )
+        sp.add_argument("--top-k", type=_positive_int, default=5, help="passages to return (default 5)")
+        sp.add_argument(
+            "--json", action="store_true", help="print JSON (one object; search: one line a passage)"
+        )
         if name == "search":
-            sp.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+            sp.add_argument(
+                "--mode",
+                choices=("hybrid", "bm25", "dense"),
+                default="hybrid",
+                help="hybrid (default): BM25 and the embedding model fused; bm25: words; dense: model",
+            )
 
     sp = command("summarize", cmd_summarize, "offline batch summaries of every article found")
-    sp.add_argument("paths", nargs="+", type=Path)
-    sp.add_argument("-o", "--output", type=Path, help="output file (default: JSON lines on stdout)")
-    sp.add_argument("--format", choices=("jsonl", "md", "csv"), default=None, help="default: from -o suffix")
-    sp.add_argument("--max-chars", type=_positive_int, default=200, help="summary budget in characters")
-    sp.add_argument("--workers", type=_positive_int, default=None, help="parallel worker processes")
-    sp.add_argument("--force", action="store_true", help="redo articles already in OUT")
+    sp.add_argument(
+        "paths", nargs="+", type=Path, help="files or folders of articles (read as `index` reads them)"
+    )
+    sp.add_argument(
+        "-o", "--output", type=Path, help="output file, resumed when rerun (default: JSON lines on stdout)"
+    )
+    sp.add_argument(
+        "--format",
+        choices=("jsonl", "md", "csv"),
+        default=None,
+        help="output format (default: from the -o suffix .jsonl/.md/.csv; another suffix needs --format)",
+    )
+    sp.add_argument(
+        "--max-chars",
+        type=_positive_int,
+        default=200,
+        help="summary budget: whole sentences are added while shorter than this (default 200)",
+    )
+    sp.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="parallel worker processes (default: one per core)",
+    )
+    sp.add_argument(
+        "--force", action="store_true", help="redo articles already in OUT instead of reusing them"
+    )
 
     sp = command("serve", cmd_serve, "the HTTP API and chat page")
-    sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=_positive_int, default=8000)
+    sp.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    sp.add_argument("--port", type=_positive_int, default=8000, help="port to listen on (default 8000)")
 
     sp = command("eval", cmd_eval, "retrieval/answer metrics (--qa) or summary ROUGE (--summaries)")
     what = sp.add_mutually_exclusive_group(required=True)
-    what.add_argument("--qa", type=Path, help="JSONL {qid, question, answers[, context_id]}")
-    what.add_argument("--summaries", type=Path, help="JSONL {id, text, summary}")
+    what.add_argument(
+        "--qa",
+        type=Path,
+        help="JSONL {qid, question, answers[, context_id]}: retrieval per mode, answers beside baselines; "
+        'lines with "answers": [] count as questions to decline',
+    )
+    what.add_argument(
+        "--summaries", type=Path, help="JSONL {id, text, summary}: ROUGE beside the lead sentences"
+    )
     sp.add_argument("--corpus", nargs="+", type=Path, help="index these into a fresh temporary index first")
     sp.add_argument("--model", help="embedding model for --corpus (default builtin)")
     sp.add_argument("--top-k", type=_positive_int, default=5, help="passages the answer uses (default 5)")
-    sp.add_argument("--max-chars", type=_positive_int, default=150)
+    sp.add_argument(
+        "--max-chars", type=_positive_int, default=150, help="summary budget for --summaries (default 150)"
+    )
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 

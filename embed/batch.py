@@ -270,11 +270,20 @@ def _write_atomically(out: Path, content: str) -> None:
         with handle:
             handle.write(content)
             handle.flush()
+            # A temporary file is created 0600; the summaries get the permissions any new file would.
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
         os.replace(handle.name, out)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: the os module has no getter)."""
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
 
 
 class _Progress:

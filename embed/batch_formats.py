@@ -83,9 +83,20 @@ class SummaryRecord:
 
 
 def format_for(out: Path, fmt: str | None) -> str:
-    """The format to write: `fmt` when given (validated), else from OUT's suffix, else jsonl."""
+    """The format to write: `fmt` when given (validated), else from OUT's suffix (jsonl when it has none).
+
+    Raises:
+        ValueError: a bad `fmt`, or an OUT suffix that names no format (out.txt would get JSON lines
+            that its name does not promise).
+    """
     if fmt is None:
-        return SUFFIXES.get(out.suffix.lower(), "jsonl")
+        suffix = out.suffix.lower()
+        if suffix and suffix not in SUFFIXES:
+            known = ", ".join(SUFFIXES)
+            raise ValueError(
+                f"cannot tell the format of {out.name} from its suffix: name it {known}, or give --format"
+            )
+        return SUFFIXES.get(suffix, "jsonl")
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     return fmt

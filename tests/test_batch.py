@@ -209,3 +209,22 @@ def test_a_raw_page_is_cleaned_before_its_articles_are_summarized(tmp_path):
     assert row["title"] == "沁泉湖公园正式开园迎客"
     assert row["summary"].startswith("本报讯")
     assert not any(noise in row["summary"] for noise in ("扫码", "版式", "校对", "编辑"))
+
+
+def test_an_out_suffix_that_names_no_format_is_refused_not_guessed(corpus, tmp_path):
+    with pytest.raises(ValueError, match=r"out\.txt.*\.jsonl, \.md, \.markdown, \.csv"):
+        summarize_corpus([corpus], out=tmp_path / "out.txt")
+    assert not (tmp_path / "out.txt").exists()
+    report = summarize_corpus([corpus], out=tmp_path / "out.txt", fmt="csv")  # an explicit format wins
+    assert report.articles and (tmp_path / "out.txt").read_text(encoding="utf-8").startswith("id,")
+
+
+def test_the_summaries_file_gets_the_usual_permissions(corpus, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        summarize_corpus([corpus], out=tmp_path / "out.jsonl")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.jsonl").stat().st_mode & 0o777 == 0o644

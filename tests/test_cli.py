@@ -131,3 +131,17 @@ def test_bad_input_files_exit_2_with_one_line_and_no_traceback(capsys, tmp_path:
     code, _, err = run(capsys, *(a.format(**names) for a in argv))
     assert code == 2
     assert err.startswith("policyqa: error:") and "Traceback" not in err
+
+
+def test_serve_on_a_busy_port_says_which_port_and_builds_nothing(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        code = main(["serve", "--port", str(port), "--index-dir", str(tmp_path / "index")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in err and "--port" in err
+    assert not (tmp_path / "index").exists()  # refused before any build
