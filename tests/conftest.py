@@ -13,6 +13,8 @@ from embed.tokenize import tokenize
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED_EVAL = REPO.parent / "shared" / "eval"
+NO_SHARED = "../shared is not beside this checkout (the evaluation and training data; see the README)"
+"""The skip reason of every test that needs ../shared: counted and explained at the end of a run."""
 
 
 class FakeEncoder:
@@ -52,5 +54,16 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def shared_eval() -> Path:
     if not SHARED_EVAL.is_dir():
-        pytest.skip("../shared/eval is not beside this checkout")
+        pytest.skip(NO_SHARED)
     return SHARED_EVAL
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say plainly how many quality tests were skipped because ../shared is missing, and what to do."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = sum(NO_SHARED in str(getattr(report, "longrepr", "")) for report in skipped)
+    if missing:
+        terminalreporter.write_line(
+            f"{missing} quality test(s) skipped: {NO_SHARED}. Put the shared data folder beside the "
+            "checkout (../shared/eval, ../shared/train) and run again to measure quality."
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import NO_SHARED
 
 from embed.sentences import split_sentences
 from embed.summarize import sentence_graph
@@ -71,7 +72,7 @@ def test_the_json_form_round_trips_and_a_stale_model_is_refused(tmp_path):
 @pytest.mark.slow
 def test_the_training_script_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
     if not TRAIN.is_file():
-        pytest.skip("../shared/train is not beside this checkout")
+        pytest.skip(NO_SHARED)
     out = tmp_path / "summary_scorer.json"
     subprocess.run(
         [sys.executable, "scripts/train_summary_scorer.py", "--out", str(out)],
