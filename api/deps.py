@@ -1,4 +1,4 @@
-"""Request dependencies: settings, the current service, JSON-only bodies and the reload key.
+"""Request dependencies: settings, the current archive, JSON-only bodies and the reload key.
 
 All are `async def` although none awaits: FastAPI would run plain `def` dependencies in its threadpool,
 a thread hop per request for what is an attribute read.
@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from embed.archive import Archive
 from embed.config import Settings
 
-from .service import Service, ServiceHolder
+from .service import ServiceHolder
 
 JSON_TYPES = ("application/json",)
 """Content types accepted for request bodies (plus any application/*+json)."""
@@ -29,12 +30,12 @@ async def get_holder(request: Request) -> ServiceHolder:
     return request.app.state.holder
 
 
-async def get_service(holder: Annotated[ServiceHolder, Depends(get_holder)]) -> Service:
-    """The service for this request, taken once so that a reload mid-request cannot mix two indexes."""
-    service = holder.current
-    if service is None:
+async def get_archive(holder: Annotated[ServiceHolder, Depends(get_holder)]) -> Archive:
+    """The archive for this request, taken once so that a reload mid-request cannot mix two indexes."""
+    archive = holder.current
+    if archive is None:
         raise HTTPException(status_code=503, detail="the index is not loaded yet")
-    return service
+    return archive
 
 
 async def require_json(request: Request) -> None:
@@ -60,4 +61,4 @@ async def require_api_key(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ServiceHolder, Depends(get_holder)]
-ServiceDep = Annotated[Service, Depends(get_service)]
+ArchiveDep = Annotated[Archive, Depends(get_archive)]

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from embed.archive import Archive
 from embed.config import Settings
 from embed.errors import (
     ArticleNotFoundError,
@@ -30,7 +31,7 @@ from embed.errors import (
 )
 
 from .routes import router
-from .service import Loader, Service, ServiceHolder
+from .service import Loader, ServiceHolder
 
 log = logging.getLogger(__name__)
 
@@ -242,26 +243,24 @@ async def _page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
 
 
-def open_service(settings: Settings) -> Service:
+def open_service(settings: Settings) -> Archive:
     """The index on disk as it is, never building one: what a reload serves.
 
     A reload that found no index used to build one from seeds/ inside the request; now it fails (503)
     and the service keeps the index it has.
     """
-    from embed.index import Index
-
-    return Service.from_index(Index.load(settings.index_dir), settings)
+    return Archive.open(settings)
 
 
 def _build_once_then_open() -> Loader:
     """Start-up builds the index from seeds/ when there is none (a fresh clone serves); reloads only open."""
     started: list[bool] = []
 
-    def load(settings: Settings) -> Service:
+    def load(settings: Settings) -> Archive:
         if started:
             return open_service(settings)
         started.append(True)
-        return Service.load(settings)
+        return Archive.load(settings)
 
     return load
 
@@ -270,9 +269,9 @@ def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContext
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading reads the index and the model from disk: seconds, so off the event loop.
-        service = await to_thread.run_sync(holder.load)
-        articles, chunks = service.counts()
-        log.info("serving %d articles, %d chunks, model %s", articles, chunks, service.model_name)
+        archive = await to_thread.run_sync(holder.load)
+        articles, chunks = archive.counts()
+        log.info("serving %d articles, %d chunks, model %s", articles, chunks, archive.model_name)
         yield
 
     return lifespan

@@ -1,4 +1,4 @@
-"""The HTTP paths of CONTRACT.md: thin handlers that validate, call the service, and shape the reply.
+"""The HTTP paths of CONTRACT.md: thin handlers that validate, call the archive, and shape the reply.
 
 Handlers that touch the model or FAISS are plain `def`: FastAPI runs them in its threadpool, which keeps
 the event loop free while they compute. Only /healthz, which just reads two counts, is `async`.
@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 
 from embed.errors import PolicyQAError
 
-from .deps import HolderDep, ServiceDep, require_api_key, require_json
+from .deps import ArchiveDep, HolderDep, require_api_key, require_json
 from .memory import trim_memory
 from .schemas import (
     NON_BLANK_SCHEMA,
@@ -52,16 +52,16 @@ def _ms_since(start: float) -> float:
 
 
 @router.post("/api/ask", dependencies=[Depends(require_json)], tags=["qa"])
-def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
+def ask(body: AskRequest, archive: ArchiveDep) -> AskResponse:
     """Extractive answer: sentences copied from the retrieved passages, each citing its passage."""
     start = time.perf_counter()
-    answer = service.ask(body.question, body.top_k)
+    answer = archive.ask(body.question, body.top_k)
     return AskResponse.from_answer(answer, took_ms=_ms_since(start))
 
 
 @router.get("/api/search", tags=["qa"])
 def search(
-    service: ServiceDep,
+    archive: ArchiveDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=QUESTION_MAX_CHARS, json_schema_extra=NON_BLANK_SCHEMA),
@@ -71,14 +71,14 @@ def search(
 ) -> SearchResponse:
     """The best passages for a query, without an answer."""
     start = time.perf_counter()
-    hits = service.search(q, top_k)
+    hits = archive.search(q, top_k)
     return SearchResponse(query=q, passages=[PassageOut.from_hit(h) for h in hits], took_ms=_ms_since(start))
 
 
 @router.post("/api/summarize", dependencies=[Depends(require_json)], tags=["summaries"])
-def summarize(body: SummarizeRequest, service: ServiceDep) -> SummarizeResponse:
+def summarize(body: SummarizeRequest, archive: ArchiveDep) -> SummarizeResponse:
     """Extractive summary of any text, cleaned as indexing cleans a page: whole sentences, plus keywords."""
-    summary = service.summarize(body.text, body.max_chars)
+    summary = archive.summarize(body.text, body.max_chars)
     if not summary.sentences:
         raise HTTPException(status_code=422, detail=NOTHING_TO_SUMMARIZE)
     return SummarizeResponse.from_summary(summary)
@@ -86,24 +86,24 @@ def summarize(body: SummarizeRequest, service: ServiceDep) -> SummarizeResponse:
 
 @router.get("/api/articles", tags=["articles"])
 def list_articles(
-    service: ServiceDep,
+    archive: ArchiveDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ArticleList:
     """One page of the indexed articles."""
-    total, articles = service.articles(offset, limit)
+    total, articles = archive.articles(offset, limit)
     return ArticleList(total=total, items=[ArticleItem.from_article(a) for a in articles])
 
 
 @router.get("/api/articles/{article_id:path}", tags=["articles"])
 def get_article(
-    service: ServiceDep,
+    archive: ArchiveDep,
     article_id: Annotated[str, Path(min_length=1, max_length=ARTICLE_ID_MAX_CHARS)],
 ) -> ArticleOut:
     """One whole article with its summary (ids contain '#': send it as %23)."""
-    if article_id not in service.index.articles and PATH_TRICK.search(article_id):
+    if article_id not in archive.index.articles and PATH_TRICK.search(article_id):
         raise HTTPException(status_code=400, detail="invalid article id: it looks like a file path")
-    article, summary = service.article(article_id)
+    article, summary = archive.article(article_id)
     return ArticleOut.from_article(article, summary)
 
 
@@ -133,7 +133,7 @@ def reload(holder: HolderDep) -> ReloadOut:
 
 
 @router.get("/healthz", tags=["admin"])
-async def healthz(service: ServiceDep) -> HealthOut:
+async def healthz(archive: ArchiveDep) -> HealthOut:
     """Liveness and what is loaded."""
-    articles, chunks = service.counts()
-    return HealthOut(status="ok", articles=articles, chunks=chunks, model=service.model_name)
+    articles, chunks = archive.counts()
+    return HealthOut(status="ok", articles=articles, chunks=chunks, model=archive.model_name)

@@ -19,9 +19,10 @@ import bm25s
 import numpy as np
 
 from embed.answer import answer_question
+from embed.archive import Archive
 from embed.config import Settings
 from embed.errors import EmptyQueryError
-from embed.pipeline import build, open_retriever
+from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
 from embed.sentences import split_sentences
 from embed.tokenize import tokenize
@@ -54,7 +55,7 @@ def run_set(name: str, limit: int | None, mode: str) -> dict:
         start = time.perf_counter()
         build(settings, corpus)
         built = time.perf_counter() - start
-        retriever = open_retriever(settings)
+        retriever = Archive.open(settings).retriever
         tok, enc = retriever.index.tokenizer, retriever.encoder
         counts = {"ours": 0, "ours_lexical": 0, "bm25_top3": 0, "not_found": 0}
         start = time.perf_counter()

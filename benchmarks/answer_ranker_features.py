@@ -24,9 +24,10 @@ import numpy as np
 
 from embed.answer_features import FEATURES, candidate_sentences, sentence_features
 from embed.answer_ranker import SENTENCE_C
+from embed.archive import Archive
 from embed.config import Settings
 from embed.linear_model import fit_linear
-from embed.pipeline import build, open_retriever
+from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
 from embed.synthetic_questions import make_questions
 
@@ -83,7 +84,7 @@ def synthetic(articles: int, seed: int = 13):
     lines = (json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(indexed))
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     build(Settings(index_dir=tmp / "index"), [corpus])
-    retriever = open_retriever(Settings(index_dir=tmp / "index"))
+    retriever = Archive.open(Settings(index_dir=tmp / "index")).retriever
     return samples_with_position(retriever, [(q.text, [q.answer]) for q in questions])
 
 
@@ -95,7 +96,7 @@ def dev_samples(root: Path):
             build(Settings(index_dir=folder), CORPORA[corpus])
         items = [it for p in paths for it in read_qa(p) if it.answerable][:600]
         out[name] = samples_with_position(
-            open_retriever(Settings(index_dir=folder)), [(i.question, i.answers) for i in items]
+            Archive.open(Settings(index_dir=folder)).retriever, [(i.question, i.answers) for i in items]
         )
     return out
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from embed.answer import answer_question
 from embed.answer_ranker import load_ranker
+from embed.archive import Archive
 from embed.config import Settings
-from embed.pipeline import build, open_retriever
+from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,7 +87,7 @@ def main() -> None:
     heads = ("threshold", "answered", "answer_hit", "first_hit", "chars", "declined")
     print(f"{'set':20}" + "".join(f" {h:>10}" for h in heads))
     for name, (corpus, paths) in SETS.items():
-        retriever = open_retriever(Settings(index_dir=index_dir(root, corpus)))
+        retriever = Archive.open(Settings(index_dir=index_dir(root, corpus))).retriever
         rows = answers(retriever, paths, CMRC_LIMIT if corpus == "cmrc" else None)
         for t in args.thresholds:
             given = [r for r in rows if r[1] >= t]

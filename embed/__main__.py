@@ -51,9 +51,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the passages for a query, one JSON object per line (or readable text)."""
-    from .pipeline import open_retriever
+    from .archive import Archive
 
-    hits = open_retriever(_settings(args)).search(args.query, k=args.top_k, mode=args.mode)
+    hits = Archive.open(_settings(args)).search(args.query, k=args.top_k, mode=args.mode)
     for rank, hit in enumerate(hits, 1):
         if args.json:
             _dump(hit.to_dict())
@@ -66,9 +66,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Print the extractive answer with its cited passages."""
-    from .pipeline import ask, open_retriever
+    from .archive import Archive
 
-    answer = ask(open_retriever(_settings(args)), args.question, k=args.top_k)
+    answer = Archive.open(_settings(args)).ask(args.question, k=args.top_k)
     if args.json:
         _dump(answer.to_dict())
         return 0
@@ -106,14 +106,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
     from api.main import create_app, open_service
     from api.server import check_port, serve
-    from api.service import Service, preloaded_loader
+    from api.service import preloaded_loader
 
-    from .pipeline import ensure_index
+    from .archive import Archive
 
     settings = _settings(args)
     check_port(args.host, args.port)  # before a first build that may take a minute
-    index = ensure_index(settings)
-    first = Service.from_index(index, settings)  # loaded once here, not again by the app's start-up
+    first = Archive.load(settings)  # loaded once here, not again by the app's start-up
     app = create_app(settings, loader=preloaded_loader(first, then=open_service))
     print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     serve(app, args.host, args.port)

@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -138,6 +140,50 @@ class StaticEncoder:
                     out[row] = self._table[encoding.ids].sum(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+VECTOR_CACHE = 50_000
+"""Sentence and question vectors a CachingEncoder keeps (about 50,000 x dim x 4 bytes at most)."""
+
+
+class CachingEncoder:
+    """Wraps an encoder and remembers the vectors it made, text by text.
+
+    Answers encode every sentence of the retrieved passages for every question; those sentences come
+    from a fixed corpus and recur across questions, so most are encoded once per index instead of once
+    per request. The encoder is deterministic, so the vectors are exactly the ones it would make again.
+    """
+
+    def __init__(self, encoder: Encoder, maxsize: int = VECTOR_CACHE) -> None:
+        """Wrap `encoder`, keeping up to `maxsize` vectors (then starting afresh)."""
+        self.inner = encoder
+        self.name: str = encoder.name
+        self.dim: int = encoder.dim
+        self._maxsize = maxsize
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()  # guards eviction; encoding itself runs outside it
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for questions."""
+        return self._encode("q", texts, self.inner.encode_queries)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for passages or sentences."""
+        return self._encode("p", texts, self.inner.encode_passages)
+
+    def _encode(self, kind: str, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        found = [self._vectors.get((kind, t)) for t in texts]
+        missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+        if missing:
+            fresh = dict(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))
+            with self._lock:
+                if len(self._vectors) + len(fresh) > self._maxsize:
+                    self._vectors.clear()  # rare, and cheaper than LRU bookkeeping on every hit
+                self._vectors.update(((kind, t), v) for t, v in fresh.items())
+            found = [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
+        if not found:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack(found)
 
 
 def load_encoder(model: str, model_dir: Path | None) -> Encoder:

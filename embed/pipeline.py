@@ -1,6 +1,6 @@
 """The stages composed: build or update an index from files, open it for search, ask, evaluate.
 
-The CLI and the HTTP service both call these, so there is one way to get from files to answers.
+Building and evaluating; an opened index is served by `embed.archive.Archive`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .datamodels import Answer, Corpus
+from .datamodels import Corpus
 from .errors import IndexNotFoundError, PolicyQAError
 from .index import Index, build_index, load_encoder_for, update_index
 from .ingest import read_corpus
-from .retrieve import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +78,6 @@ def ensure_index(settings: Settings) -> Index:
     return Index.load(settings.index_dir)
 
 
-def open_retriever(settings: Settings, index: Index | None = None) -> Retriever:
-    """A retriever over the saved index, with the encoder the index was built with."""
-    index = index if index is not None else Index.load(settings.index_dir)
-    return Retriever(index, load_encoder_for(index))
-
-
-def ask(retriever: Retriever, question: str, k: int = 5, max_chars: int = 200) -> Answer:
-    """Retrieve the k best passages and answer from them with copied sentences."""
-    from .answer import answer_question
-
-    hits = retriever.search(question, k=k)
-    return answer_question(
-        question, hits, tokenizer=retriever.index.tokenizer, encoder=retriever.encoder, max_chars=max_chars
-    )
-
-
 def evaluate(
     settings: Settings, qa_path: str | Path, k: int = 5, corpus: Sequence[str | Path] | None = None
 ) -> dict[str, Any]:
@@ -109,5 +92,7 @@ def evaluate(
             scratch = replace(settings, index_dir=Path(tmp) / "index")
             build(scratch, corpus)
             return evaluate(scratch, qa_path, k=k)
-    retriever = open_retriever(settings)
-    return evaluate_qa(retriever, qa_path, ask_fn=lambda q: ask(retriever, q, k=k))
+    from .archive import Archive
+
+    archive = Archive.open(settings)
+    return evaluate_qa(archive.retriever, qa_path, ask_fn=lambda q: archive.ask(q, k=k))

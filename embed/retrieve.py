@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -39,9 +37,6 @@ CANDIDATES = 100
 PROBE_CHARS = 16
 """Near-duplicate test: windows of this size at 1/4, 1/2 and 3/4 of the shorter passage must all occur in
 the other. Reprints pass; neighbouring passages of one article do not, since they share only their edges."""
-
-QUERY_CACHE = 1024
-"""Recent query vectors kept, so asking again (or evaluating several modes) does not re-encode."""
 
 
 def rrf(*rankings: np.ndarray, weights: tuple[float, ...] | None = None, k: int = RRF_K) -> dict[int, float]:
@@ -114,8 +109,6 @@ class Retriever:
         self.alpha = alpha
         self.weights = weights
         self.candidates = candidates
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """The best `k` passages for `query`, best first.
@@ -191,19 +184,8 @@ class Retriever:
         )
 
     def _query_vector(self, query: str) -> np.ndarray:
-        # The server searches from many threads: an eviction between get() and move_to_end() in another
-        # thread would raise KeyError, so the cache is touched only under the lock (encoding is not).
-        with self._cache_lock:
-            cached = self._cache.get(query)
-            if cached is not None:
-                self._cache.move_to_end(query)
-                return cached
-        vector = np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
-        with self._cache_lock:
-            self._cache[query] = vector
-            while len(self._cache) > QUERY_CACHE:
-                self._cache.popitem(last=False)
-        return vector
+        # No cache here: an Archive wraps its encoder in a CachingEncoder, the one vector cache.
+        return np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
 
 
 def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]:

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from embed.answer_ranker import RANKER_FILE, AnswerRanker, fit_ranker, save_ranker
+from embed.archive import Archive
 from embed.config import Settings
-from embed.pipeline import build, open_retriever
+from embed.pipeline import build
 from embed.synthetic_questions import Sample, make_questions, question_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def main() -> None:
         corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
         settings = Settings(index_dir=Path(tmp) / "index")
         build(settings, [corpus])
-        samples = question_samples(open_retriever(settings), questions)
+        samples = question_samples(Archive.open(settings).retriever, questions)
     ranker = fit_ranker(samples, args.threshold)
     save_ranker(ranker, args.out)
     answerable = sum(q.answerable for q in questions)

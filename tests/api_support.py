@@ -13,9 +13,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.server import server_config
-from api.service import CachedEncoder, Service
+from embed.archive import Archive
 from embed.config import Settings
 from embed.datamodels import Article
+from embed.encoder import CachingEncoder
 from embed.index import Index, build_index
 from embed.retrieve import Retriever
 
@@ -63,14 +64,14 @@ def build_test_index(folder: Path, encoder: object, articles: tuple[Article, ...
     return index
 
 
-def disk_loader(encoder: object) -> Callable[[Settings], Service]:
+def disk_loader(encoder: object) -> Callable[[Settings], Archive]:
     """A loader reading whatever index is on disk at settings.index_dir, searched with `encoder`.
 
-    The same as `Service.load` but for the encoder, which the index's manifest would not name.
+    The same as `Archive.load` but for the encoder, which the index's manifest would not name.
     """
 
-    def load(settings: Settings) -> Service:
-        return Service(Retriever(Index.load(settings.index_dir), CachedEncoder(encoder)), settings)
+    def load(settings: Settings) -> Archive:
+        return Archive(Retriever(Index.load(settings.index_dir), CachingEncoder(encoder)), settings)
 
     return load
 

@@ -13,8 +13,10 @@ from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.service import CachedEncoder, Service, preloaded_loader
+from api.service import preloaded_loader
+from embed.archive import Archive
 from embed.config import Settings
+from embed.encoder import CachingEncoder
 from embed.errors import IndexCorruptError
 
 STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
@@ -319,7 +321,7 @@ def test_an_unexpected_exception_is_a_json_500_without_internals_and_is_logged(
     def broken(self, question, k):
         raise RuntimeError("secret internals /etc/shadow")
 
-    monkeypatch.setattr(Service, "ask", broken)
+    monkeypatch.setattr(Archive, "ask", broken)
     app = create_app(Settings(index_dir=index_dir), loader=disk_loader(fake_encoder))
     with (
         TestClient(app, raise_server_exceptions=False) as c,
@@ -451,7 +453,7 @@ def test_the_cached_encoder_gives_the_inner_vectors_and_encodes_each_text_once(f
 
         encode_passages = encode_queries
 
-    cached = CachedEncoder(Counting(), maxsize=3)
+    cached = CachingEncoder(Counting(), maxsize=3)
     texts = ["公园开园。", "产业集群。", "公园开园。"]
     assert np.array_equal(cached.encode_passages(texts), fake_encoder.encode_passages(texts))
     assert np.array_equal(cached.encode_passages(texts[:2]), fake_encoder.encode_passages(texts[:2]))
@@ -494,8 +496,8 @@ def test_openapi_docs_list_every_contract_path(client: TestClient) -> None:
 
 def test_startup_and_reload_warm_the_service_before_it_takes_requests(reload_setup, monkeypatch) -> None:
     make, _ = reload_setup
-    warmed: list[Service] = []
-    monkeypatch.setattr(Service, "warm_up", lambda self: warmed.append(self))
+    warmed: list[Archive] = []
+    monkeypatch.setattr(Archive, "warm_up", lambda self: warmed.append(self))
     client = make("k")
     with client:
         first = client.app.state.holder.current

@@ -17,7 +17,7 @@ import pytest
 from api_support import ARTICLES, build_test_index, disk_loader, running_server
 
 from api.main import create_app
-from api.service import Service
+from embed.archive import Archive
 from embed.config import Settings
 
 
@@ -113,7 +113,7 @@ def test_a_lying_content_length_is_refused_before_the_body_is_read(base_url: str
     assert reply.startswith(b"HTTP/1.1 413")
 
 
-class _SlowService(Service):
+class _SlowService(Archive):
     """Searches take `delay` seconds of blocking sleep, like a heavy model call.
 
     Long enough that a loaded machine's scheduling delays stay well below it.
@@ -127,7 +127,7 @@ class _SlowService(Service):
 
 
 def test_blocking_work_runs_off_the_event_loop(index_dirs: tuple[Path, Path], fake_encoder) -> None:
-    def load(settings: Settings) -> Service:
+    def load(settings: Settings) -> Archive:
         return _SlowService(disk_loader(fake_encoder)(settings).retriever, settings)
 
     app = create_app(Settings(index_dir=index_dirs[1]), loader=load)
@@ -151,16 +151,16 @@ def test_a_request_in_flight_finishes_on_the_old_index_while_reload_swaps(
     folder = tmp_path / "index"
     shutil.copytree(small, folder)
     entered, release = threading.Event(), threading.Event()
-    loads: list[Service] = []
+    loads: list[Archive] = []
 
-    class GatedService(Service):
+    class GatedService(Archive):
         def search(self, query: str, k: int):
             if self is loads[0]:  # only the first (old) service blocks
                 entered.set()
                 release.wait(timeout=30)
             return super().search(query, k)
 
-    def load(settings: Settings) -> Service:
+    def load(settings: Settings) -> Archive:
         service = GatedService(disk_loader(fake_encoder)(settings).retriever, settings)
         loads.append(service)
         return service

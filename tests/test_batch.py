@@ -176,7 +176,7 @@ def test_batch_keywords_keep_the_corpus_terms_whole(tmp_path):
 
 
 def test_an_articles_keywords_and_summary_are_the_same_from_batch_and_api(seeds_dir, tmp_path, fake_encoder):
-    from api.service import Service
+    from embed.archive import Archive
     from embed.config import Settings
     from embed.index import build_index
     from embed.ingest import read_corpus
@@ -184,7 +184,7 @@ def test_an_articles_keywords_and_summary_are_the_same_from_batch_and_api(seeds_
 
     settings = Settings(index_dir=tmp_path / "index")
     index = build_index(read_corpus([seeds_dir]).articles, settings, fake_encoder)
-    service = Service(Retriever(index, fake_encoder), settings)
+    service = Archive(Retriever(index, fake_encoder), settings)
     out = tmp_path / "out.jsonl"
     summarize_corpus([seeds_dir], out, "jsonl", max_chars=settings.summary_max_chars, progress=False)
     rows = read_jsonl(out)

@@ -138,14 +138,17 @@ def test_a_number_in_the_query_is_not_highlighted_inside_a_longer_number():
     assert highlight_spans(text, ["1"])[0] == (text.index("1亿"), text.index("1亿") + 1)
 
 
-def test_concurrent_searches_share_a_tiny_query_cache_without_errors(retriever, monkeypatch):
+def test_concurrent_searches_share_a_tiny_vector_cache_without_errors(retriever):
     from concurrent.futures import ThreadPoolExecutor
 
-    import embed.retrieve
+    from embed.encoder import CachingEncoder
+    from embed.retrieve import Retriever
 
-    monkeypatch.setattr(embed.retrieve, "QUERY_CACHE", 2)  # evict constantly, as a busy server does
+    cached = Retriever(retriever.index, CachingEncoder(retriever.encoder, maxsize=2))  # evicts constantly
     queries = [f"沁泉湖公园 第{i % 7}期" for i in range(200)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda q: retriever.search(q, k=2), queries))
+        results = list(pool.map(lambda q: cached.search(q, k=2), queries))
     assert all(len(hits) == 2 for hits in results)
-    assert len(retriever._cache) <= 2
+    assert [h.chunk.chunk_id for h in results[7]] == [
+        h.chunk.chunk_id for h in retriever.search(queries[7], k=2)
+    ]
