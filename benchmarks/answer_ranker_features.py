@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from dev_sets import QA_SETS, QUESTION_LIMIT, SHARED, index_dir
 
 from embed.answer_features import FEATURES, candidate_sentences, sentence_features
 from embed.answer_ranker import SENTENCE_C
@@ -31,24 +32,8 @@ from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
 from embed.synthetic_questions import make_questions
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-EVAL = SHARED / "eval"
 NEWS = SHARED / "train" / "news_corpus" / "docs.jsonl.gz"
-DEV = {
-    "seeds dev": ("seeds", [EVAL / "seeds_qa" / "dev.jsonl"]),
-    "seeds para": (
-        "seeds",
-        [EVAL / "seeds_qa" / "paraphrased_dev.jsonl", REPO / "benchmarks/data/seeds_paraphrase.jsonl"],
-    ),
-    "news": ("news", [EVAL / "news_archive" / "dev.jsonl"]),
-    "cmrc600": ("cmrc", [EVAL / "cmrc2018_retrieval" / "queries.jsonl"]),
-}
-CORPORA = {
-    "seeds": [REPO / "seeds"],
-    "news": [EVAL / "news_archive" / "corpus.jsonl"],
-    "cmrc": [EVAL / "cmrc2018_retrieval" / "corpus.jsonl"],
-}
+DEV = {name: QA_SETS[name] for name in ("seeds dev", "seeds paraphrased", "news archive", "CMRC (first 600)")}
 EXTRA = ("passage_prior", "passage_score", "first_in_passage")
 
 
@@ -91,13 +76,9 @@ def synthetic(articles: int, seed: int = 13):
 def dev_samples(root: Path):
     out = {}
     for name, (corpus, paths) in DEV.items():
-        folder = root / corpus
-        if not (folder / "manifest.json").exists():
-            build(Settings(index_dir=folder), CORPORA[corpus])
-        items = [it for p in paths for it in read_qa(p) if it.answerable][:600]
-        out[name] = samples_with_position(
-            Archive.open(Settings(index_dir=folder)).retriever, [(i.question, i.answers) for i in items]
-        )
+        items = [it for p in paths for it in read_qa(p) if it.answerable][:QUESTION_LIMIT]
+        retriever = Archive.open(Settings(index_dir=index_dir(root, corpus))).retriever
+        out[name] = samples_with_position(retriever, [(i.question, i.answers) for i in items])
     return out
 
 
@@ -109,11 +90,11 @@ def main() -> None:
     names = list(FEATURES) + list(EXTRA)
     train = [s for s in synthetic(args.articles) if s[1].any()]
     dev = dev_samples(args.keep or Path(tempfile.mkdtemp(prefix="policyqa-dev-")))
-    print(f"{'ranker':34}" + "".join(f"{k:>12}" for k in dev))
+    print(f"{'ranker':34}" + "".join(f"{k:>19}" for k in dev))
 
     def report(label, score):
         rates = [np.mean([y[int(np.argmax(score(x)))] for x, y in rows]) for rows in dev.values()]
-        print(f"{label:34}" + "".join(f"{r:12.3f}" for r in rates))
+        print(f"{label:34}" + "".join(f"{r:19.3f}" for r in rates))
 
     def variant(label, feats, c=SENTENCE_C):
         cols = [names.index(f) for f in feats]

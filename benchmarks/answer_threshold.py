@@ -18,39 +18,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from dev_sets import QA_SETS, QUESTION_LIMIT, index_dir
+
 from embed.answer import answer_question
 from embed.answer_ranker import load_ranker
 from embed.archive import Archive
 from embed.config import Settings
-from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
-
-REPO = Path(__file__).resolve().parent.parent
-EVAL = REPO.parent / "shared" / "eval"
-SEEDS_QA = EVAL / "seeds_qa"
-SETS = {
-    "seeds dev": ("seeds", [SEEDS_QA / "dev.jsonl"]),
-    "seeds paraphrased": (
-        "seeds",
-        [SEEDS_QA / "paraphrased_dev.jsonl", REPO / "benchmarks/data/seeds_paraphrase.jsonl"],
-    ),
-    "seeds unanswerable": ("seeds", [SEEDS_QA / "unanswerable_dev.jsonl"]),
-    "news archive": ("news", [EVAL / "news_archive" / "dev.jsonl"]),
-    "CMRC (first 600)": ("cmrc", [EVAL / "cmrc2018_retrieval" / "queries.jsonl"]),
-}
-CORPORA = {
-    "seeds": [REPO / "seeds"],
-    "news": [EVAL / "news_archive" / "corpus.jsonl"],
-    "cmrc": [EVAL / "cmrc2018_retrieval" / "corpus.jsonl"],
-}
-CMRC_LIMIT = 600
-
-
-def index_dir(root: Path, name: str) -> Path:
-    folder = root / name
-    if not (folder / "manifest.json").exists():
-        build(Settings(index_dir=folder), CORPORA[name])
-    return folder
 
 
 def answers(retriever, qa_paths: list[Path], limit: int | None) -> list[tuple[bool, float, bool, bool, int]]:
@@ -86,9 +60,9 @@ def main() -> None:
     print(f"shipped threshold: {shipped}")
     heads = ("threshold", "answered", "answer_hit", "first_hit", "chars", "declined")
     print(f"{'set':20}" + "".join(f" {h:>10}" for h in heads))
-    for name, (corpus, paths) in SETS.items():
+    for name, (corpus, paths) in QA_SETS.items():
         retriever = Archive.open(Settings(index_dir=index_dir(root, corpus))).retriever
-        rows = answers(retriever, paths, CMRC_LIMIT if corpus == "cmrc" else None)
+        rows = answers(retriever, paths, QUESTION_LIMIT)
         for t in args.thresholds:
             given = [r for r in rows if r[1] >= t]
             answerable = [r for r in rows if r[0]]

@@ -221,8 +221,7 @@ def build_index(articles: Iterable[Article], settings: Settings, encoder: Encode
     try:
         logger.info("embedding %d passages of %d articles", len(chunks), len(arts))
         embeddings = _encode(encoder, texts)
-        tokenizer = Tokenizer(user_words)
-        bm25 = BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
+        bm25 = _bm25(texts, user_words)
     except BaseException:
         if model_dir is not None:
             shutil.rmtree(model_dir, ignore_errors=True)
@@ -266,7 +265,8 @@ def update_index(
     added = [a for a in incoming if a not in index.articles]
     arts, chunks, old_rows, fresh = _merge(index, incoming, drop, set(changed) | set(added))
     embeddings = _assemble(index, old_rows, fresh, encoder)
-    user_words, bm25 = _lexical(arts.values(), chunks, settings)
+    user_words = _user_words(arts.values(), settings)
+    bm25 = _bm25([passage_text(c) for c in chunks], user_words)
     new_index = Index(
         chunks=chunks,
         articles=arts,
@@ -307,13 +307,10 @@ def _merge(
     return arts, _renumber(chunks), np.asarray(rows, dtype=np.int64), fresh
 
 
-def _lexical(
-    articles: Iterable[Article], chunks: list[Chunk], settings: Settings
-) -> tuple[list[str], BM25Index]:
-    """User words learned from the articles (plus the user's file), and BM25 over the passages."""
-    user_words = _user_words(articles, settings)
+def _bm25(texts: list[str], user_words: list[str]) -> BM25Index:
+    """BM25 over the passage texts, tokenized as searches will be (building and updating share this)."""
     tokenizer = Tokenizer(user_words)
-    return user_words, BM25Index.build(tokenizer.tokenize_for_search(passage_text(c)) for c in chunks)
+    return BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
 
 
 def load_encoder_for(index: Index) -> Encoder:
