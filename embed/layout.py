@@ -1,0 +1,278 @@
+"""Page layout: positioned text (PDF characters or OCR lines) -> blocks in reading order -> page lines.
+
+A newspaper page sets several articles in columns. Reading its characters in the order the file stores
+them, or row by row across the page, interleaves the columns (seed page 002's 「在党 况提出问题50余个」).
+Here text is first grouped into line segments that never cross a column gutter, then ordered by a
+recursive XY-cut (split at the widest vertical gutter first, else at the widest horizontal gap), so each
+column is read top to bottom before the next, and a headline spanning two columns comes before both.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .clean import ends_paragraph
+
+GUTTER_EMS = 0.8
+"""A gap this many character heights wide inside a row is a column gutter, not a space between words."""
+
+SPACE_EMS = 0.2
+"""A gap this wide between two Latin characters is a word space (PDF text often has no space glyphs)."""
+
+ROW_TOLERANCE = 0.35
+"""Characters whose bottoms differ by less than this share of their height sit on one row."""
+
+MIN_HGAP_EMS = 0.9
+"""A horizontal cut needs a gap this many body-line heights tall: wider than the leading between lines,
+so two columns whose lines align are never cut into rows read across the gutter."""
+
+HEADLINE_RATIO = 1.3
+"""A line this much taller than the page's body text is a headline (or kicker/subtitle)."""
+
+INDENT_EMS = 1.0
+"""A line starting this far right of its paragraph's left edge opens a new paragraph (两字缩进)."""
+
+MAX_INDENT_EMS = 4.0
+"""A first-line indent is at most this many characters (两字缩进 is two); further left is another column."""
+
+SHORT_LINE_EMS = 1.5
+"""A line ending this far left of its column's right edge ends its paragraph."""
+
+MARGIN_SHARE = 0.07
+"""Top and bottom bands of the page (this share of its height) where running heads and folios sit."""
+
+PAGE_NUMBER = re.compile(
+    r"^[-—–·\s]*(?:第\s*\d+\s*[页版]|\d+\s*/\s*\d+|[A-Z]?\d{1,4}|[ivxlcdm]{1,6}|page\s*\d+)[-—–·\s]*$",
+    re.IGNORECASE,
+)
+"""A folio: 3, - 3 -, 第3页, 第3版, 3/12, A03, iv."""
+
+RUNNING_HEAD = re.compile(
+    r"(?:日报|晚报|时报|新闻|[^\s]报)\s*.{0,20}(?:\d{4}年\d{1,2}月\d{1,2}日|第\s*\d+\s*版)"
+)
+"""A running head: the paper's name with the date or the page (焦作日报 2017年8月16日 星期三 第3版)."""
+
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    """One character and its box in page space (y grows upward, as in PDF)."""
+
+    char: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text on one row that crosses no gutter; `size` is its height (the font size, roughly)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def size(self) -> float:
+        """Height of the segment's boxes: stands in for the font size."""
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True, slots=True)
+class PageLine:
+    """A paragraph (or headline line) of a page in reading order."""
+
+    text: str
+    headline: bool = False
+
+
+def segments_from_glyphs(glyphs: Iterable[Glyph]) -> list[Segment]:
+    """Group characters into row segments, whatever order the file stored them in."""
+    ink = sorted((g for g in glyphs if not g.char.isspace() and g.y1 > g.y0), key=lambda g: (-g.y0, g.x0))
+    rows: list[list[Glyph]] = []
+    for glyph in ink:
+        height = glyph.y1 - glyph.y0
+        for row in reversed(rows[-4:]):
+            anchor = row[0]
+            if abs(anchor.y0 - glyph.y0) <= ROW_TOLERANCE * max(height, anchor.y1 - anchor.y0):
+                row.append(glyph)
+                break
+        else:
+            rows.append([glyph])
+    segments: list[Segment] = []
+    for row in rows:
+        segments.extend(_split_row(sorted(row, key=lambda g: g.x0)))
+    return segments
+
+
+def _split_row(row: list[Glyph]) -> list[Segment]:
+    """Cut one row at gutters and at jumps in size (a headline beside body text)."""
+    out: list[Segment] = []
+    run: list[Glyph] = [row[0]]
+    for prev, glyph in zip(row, row[1:], strict=False):
+        size = max(prev.y1 - prev.y0, glyph.y1 - glyph.y0)
+        ratio = (glyph.y1 - glyph.y0) / (prev.y1 - prev.y0)
+        if glyph.x0 - prev.x1 > GUTTER_EMS * size or not 1 / HEADLINE_RATIO < ratio < HEADLINE_RATIO:
+            out.append(_segment(run))
+            run = []
+        run.append(glyph)
+    out.append(_segment(run))
+    return out
+
+
+def _segment(run: list[Glyph]) -> Segment:
+    parts = [run[0].char]
+    for prev, glyph in zip(run, run[1:], strict=False):
+        gap = glyph.x0 - prev.x1
+        if gap > SPACE_EMS * (prev.y1 - prev.y0) and _LATIN.match(prev.char) and _LATIN.match(glyph.char):
+            parts.append(" ")
+        parts.append(glyph.char)
+    return Segment(
+        text="".join(parts),
+        x0=min(g.x0 for g in run),
+        y0=min(g.y0 for g in run),
+        x1=max(g.x1 for g in run),
+        y1=max(g.y1 for g in run),
+    )
+
+
+def body_size(segments: Sequence[Segment]) -> float:
+    """The height of most of the page's text (weighted by characters): what body lines are set in."""
+    sizes = [round(s.size, 1) for s in segments for _ in s.text]
+    return statistics.median_low(sizes) if sizes else 0.0
+
+
+def reading_order(segments: Sequence[Segment], body: float | None = None) -> list[Segment]:
+    """Segments in reading order by recursive XY-cut: columns left to right, each top to bottom."""
+    body = body if body is not None else body_size(segments)
+    out: list[Segment] = []
+    stack: list[list[Segment]] = [list(segments)]
+    while stack:
+        group = stack.pop()
+        parts = _cut(group, body)
+        if parts is None:
+            out.extend(sorted(group, key=lambda s: (-s.y1, s.x0)))
+        else:
+            stack.extend(reversed(parts))
+    return out
+
+
+def _cut(group: list[Segment], body: float) -> list[list[Segment]] | None:
+    """Split at the widest vertical gutter, else at the widest horizontal gap; None when neither exists."""
+    if len(group) < 2:
+        return None
+    gap, at = _widest_gap([(s.x0, s.x1) for s in group])
+    if gap > GUTTER_EMS * body:
+        return [[s for s in group if s.x1 <= at], [s for s in group if s.x1 > at]]
+    # Top to bottom is decreasing y: cut on the negated axis so "first" is the upper part.
+    gap, at = _widest_gap([(-s.y1, -s.y0) for s in group])
+    if gap > MIN_HGAP_EMS * body:
+        return [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
+    return None
+
+
+def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float]:
+    """The widest empty stretch between the union of spans on one axis: (width, position of its start)."""
+    spans = sorted(spans)
+    best, at = 0.0, 0.0
+    reach = spans[0][1]
+    for start, end in spans[1:]:
+        if start - reach > best:
+            best, at = start - reach, reach
+        reach = max(reach, end)
+    return best, at
+
+
+def page_lines(segments: Sequence[Segment], page_height: float, running: set[str]) -> list[PageLine]:
+    """The page's paragraphs and headline lines in reading order, folios and running heads left out.
+
+    Args:
+        segments: the page's row segments.
+        page_height: the page's height, to find its top and bottom bands.
+        running: texts seen in those bands on earlier pages (digits removed); updated here, so a head
+            that repeats on every page is dropped from the second page on, whatever it says.
+    """
+    body = body_size(segments)
+    kept = [s for s in segments if not _furniture(s, page_height, running)]
+    ordered = reading_order(kept, body)
+    lines: list[PageLine] = []
+    previous: Segment | None = None
+    left = right = 0.0
+    for i, seg in enumerate(ordered):
+        headline = seg.size >= HEADLINE_RATIO * body
+        following = ordered[i + 1] if i + 1 < len(ordered) else None
+        if previous is not None and not headline and _continues(previous, seg, left, right, body):
+            left, right = min(left, seg.x0), max(right, seg.x1)
+        elif previous is not None and not headline and _turns_column(previous, seg, following, right, body):
+            left, right = seg.x0, seg.x1
+        else:
+            lines.append(PageLine(seg.text, headline))
+            left, right = seg.x0, seg.x1
+            previous = None if headline else seg
+            continue
+        lines[-1] = PageLine(lines[-1].text + _joiner(lines[-1].text, seg.text) + seg.text)
+        previous = seg
+    return lines
+
+
+def _continues(prev: Segment, seg: Segment, left: float, right: float, body: float) -> bool:
+    """Whether `seg` is the next line of the paragraph `prev` ends: just below, same column, not indented.
+
+    `left` is the paragraph's leftmost start so far: its first line may be indented, so the second line
+    may start up to a few characters left of it; a line starting right of it opens a new paragraph.
+    """
+    em = max(prev.size, body)
+    return (
+        0 <= prev.y0 - seg.y1 < 1.2 * em
+        and left - MAX_INDENT_EMS * em < seg.x0 < left + INDENT_EMS * em
+        and prev.x1 > right - SHORT_LINE_EMS * em
+        and abs(seg.size - prev.size) < 0.25 * em
+    )
+
+
+def _turns_column(prev: Segment, seg: Segment, following: Segment | None, right: float, body: float) -> bool:
+    """Whether `seg`, at the top of the next column, goes on with the paragraph the last column ended.
+
+    The last column's line must run to its right edge. Then a sentence cut off there always goes on; a
+    sentence that ended there goes on only if `seg` is not indented against the line below it.
+    """
+    em = max(prev.size, body)
+    if not (
+        prev.x1 > right - SHORT_LINE_EMS * em
+        and abs(seg.size - prev.size) < 0.25 * em
+        and seg.y1 > prev.y1 + em
+        and seg.x0 > prev.x0
+    ):
+        return False
+    if not ends_paragraph(prev.text):
+        return True
+    return (
+        following is not None
+        and 0 <= seg.y0 - following.y1 < 1.2 * em
+        and abs(seg.x0 - following.x0) < INDENT_EMS * em
+    )
+
+
+def _joiner(head: str, tail: str) -> str:
+    # Chinese lines wrap mid-word with no space; Latin words broken across lines keep one.
+    return " " if head[-1:].isascii() and head[-1:].isalnum() and tail[:1].isascii() else ""
+
+
+def _furniture(seg: Segment, page_height: float, running: set[str]) -> bool:
+    """A folio or running head in the page's top or bottom band."""
+    band = MARGIN_SHARE * page_height
+    if seg.y0 > band and seg.y1 < page_height - band:
+        return False
+    key = re.sub(r"\d+", "#", seg.text.replace(" ", ""))
+    if PAGE_NUMBER.match(seg.text) or RUNNING_HEAD.search(seg.text) or key in running:
+        running.add(key)
+        return True
+    running.add(key)
+    return False
