@@ -35,9 +35,6 @@ HEADLINE_RATIO = 1.3
 INDENT_EMS = 1.0
 """A line starting this far right of its paragraph's left edge opens a new paragraph (两字缩进)."""
 
-MAX_INDENT_EMS = 4.0
-"""A first-line indent is at most this many characters (两字缩进 is two); further left is another column."""
-
 SHORT_LINE_EMS = 1.5
 """A line ending this far left of its column's right edge ends its paragraph."""
 
@@ -152,29 +149,54 @@ def body_size(segments: Sequence[Segment]) -> float:
 def reading_order(segments: Sequence[Segment], body: float | None = None) -> list[Segment]:
     """Segments in reading order by recursive XY-cut: columns left to right, each top to bottom."""
     body = body if body is not None else body_size(segments)
-    out: list[Segment] = []
-    stack: list[list[Segment]] = [list(segments)]
+    return [seg for seg, _ in _ordered(segments, body)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """The left and right edges of a column's body text: where lines start and where full lines end."""
+
+    left: float
+    right: float
+
+
+def _column_of(group: Sequence[Segment], body: float) -> _Column:
+    text = [s for s in group if s.size < HEADLINE_RATIO * body] or list(group)
+    return _Column(min(s.x0 for s in text), max(s.x1 for s in text))
+
+
+def _ordered(segments: Sequence[Segment], body: float) -> list[tuple[Segment, _Column]]:
+    """Segments in reading order, each with the column it was cut out of (the page, where no gutter)."""
+    out: list[tuple[Segment, _Column]] = []
+    if not segments:
+        return out
+    stack = [(list(segments), _column_of(segments, body))]
     while stack:
-        group = stack.pop()
-        parts = _cut(group, body)
-        if parts is None:
-            out.extend(sorted(group, key=lambda s: (-s.y1, s.x0)))
-        else:
-            stack.extend(reversed(parts))
+        group, column = stack.pop()
+        cut = _cut(group, body)
+        if cut is None:
+            out.extend((s, column) for s in sorted(group, key=lambda s: (-s.y1, s.x0)))
+            continue
+        vertical, parts = cut
+        # A gutter makes columns with edges of their own; a gap across a column stays in that column.
+        stack.extend(reversed([(part, _column_of(part, body) if vertical else column) for part in parts]))
     return out
 
 
-def _cut(group: list[Segment], body: float) -> list[list[Segment]] | None:
-    """Split at the widest vertical gutter, else at the widest horizontal gap; None when neither exists."""
+def _cut(group: list[Segment], body: float) -> tuple[bool, list[list[Segment]]] | None:
+    """Split at the widest vertical gutter, else at the widest horizontal gap; None when neither exists.
+
+    Returns whether the cut is vertical, and the parts in reading order.
+    """
     if len(group) < 2:
         return None
     gap, at = _widest_gap([(s.x0, s.x1) for s in group])
     if gap > GUTTER_EMS * body:
-        return [[s for s in group if s.x1 <= at], [s for s in group if s.x1 > at]]
+        return True, [[s for s in group if s.x1 <= at], [s for s in group if s.x1 > at]]
     # Top to bottom is decreasing y: cut on the negated axis so "first" is the upper part.
     gap, at = _widest_gap([(-s.y1, -s.y0) for s in group])
     if gap > MIN_HGAP_EMS * body:
-        return [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
+        return False, [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
     return None
 
 
@@ -201,63 +223,33 @@ def page_lines(segments: Sequence[Segment], page_height: float, running: set[str
     """
     body = body_size(segments)
     kept = [s for s in segments if not _furniture(s, page_height, running)]
-    ordered = reading_order(kept, body)
     lines: list[PageLine] = []
-    previous: Segment | None = None
-    left = right = 0.0
-    for i, seg in enumerate(ordered):
+    previous: tuple[Segment, _Column] | None = None
+    for seg, column in _ordered(kept, body):
         headline = seg.size >= HEADLINE_RATIO * body
-        following = ordered[i + 1] if i + 1 < len(ordered) else None
-        if previous is not None and not headline and _continues(previous, seg, left, right, body):
-            left, right = min(left, seg.x0), max(right, seg.x1)
-        elif previous is not None and not headline and _turns_column(previous, seg, following, right, body):
-            left, right = seg.x0, seg.x1
+        if previous is not None and not headline and _goes_on(*previous, seg, column, body):
+            lines[-1] = PageLine(lines[-1].text + _joiner(lines[-1].text, seg.text) + seg.text)
         else:
             lines.append(PageLine(seg.text, headline))
-            left, right = seg.x0, seg.x1
-            previous = None if headline else seg
-            continue
-        lines[-1] = PageLine(lines[-1].text + _joiner(lines[-1].text, seg.text) + seg.text)
-        previous = seg
+        previous = None if headline else (seg, column)
     return lines
 
 
-def _continues(prev: Segment, seg: Segment, left: float, right: float, body: float) -> bool:
-    """Whether `seg` is the next line of the paragraph `prev` ends: just below, same column, not indented.
+def _goes_on(prev: Segment, prev_column: _Column, seg: Segment, column: _Column, body: float) -> bool:
+    """Whether `seg` continues the paragraph whose last line is `prev`.
 
-    `left` is the paragraph's leftmost start so far: its first line may be indented, so the second line
-    may start up to a few characters left of it; a line starting right of it opens a new paragraph.
+    Only when `prev` runs to its column's right edge (a short line ends a paragraph) and `seg` is set in
+    the same size. In the same column `seg` must sit just below and start at the column's left edge (an
+    indented line opens a paragraph: 两字缩进). At the top of the next column, a sentence cut off at the
+    foot of the last one always goes on; a finished one goes on only into an unindented line.
     """
     em = max(prev.size, body)
-    return (
-        0 <= prev.y0 - seg.y1 < 1.2 * em
-        and left - MAX_INDENT_EMS * em < seg.x0 < left + INDENT_EMS * em
-        and prev.x1 > right - SHORT_LINE_EMS * em
-        and abs(seg.size - prev.size) < 0.25 * em
-    )
-
-
-def _turns_column(prev: Segment, seg: Segment, following: Segment | None, right: float, body: float) -> bool:
-    """Whether `seg`, at the top of the next column, goes on with the paragraph the last column ended.
-
-    The last column's line must run to its right edge. Then a sentence cut off there always goes on; a
-    sentence that ended there goes on only if `seg` is not indented against the line below it.
-    """
-    em = max(prev.size, body)
-    if not (
-        prev.x1 > right - SHORT_LINE_EMS * em
-        and abs(seg.size - prev.size) < 0.25 * em
-        and seg.y1 > prev.y1 + em
-        and seg.x0 > prev.x0
-    ):
+    if prev.x1 < prev_column.right - SHORT_LINE_EMS * em or abs(seg.size - prev.size) > 0.25 * em:
         return False
-    if not ends_paragraph(prev.text):
-        return True
-    return (
-        following is not None
-        and 0 <= seg.y0 - following.y1 < 1.2 * em
-        and abs(seg.x0 - following.x0) < INDENT_EMS * em
-    )
+    indented = seg.x0 > column.left + INDENT_EMS * em
+    if column == prev_column:
+        return 0 <= prev.y0 - seg.y1 < 1.2 * em and not indented
+    return seg.y1 > prev.y1 and (not indented or not ends_paragraph(prev.text))
 
 
 def _joiner(head: str, tail: str) -> str:
