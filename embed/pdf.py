@@ -175,9 +175,11 @@ def _pypdf_segments(page: Any) -> list[Segment]:
     def visit(text: str, cm: list[float], tm: list[float], font_dict: Any, font_size: float) -> None:
         size = abs(tm[3] * cm[3]) * font_size if font_size else 0
         x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
-        for k, char in enumerate(text.replace("\n", "")):
+        for char in text.replace("\n", ""):
             # CJK glyphs are one em wide, Latin about half: close enough to find rows and gutters.
-            runs.append(Glyph(char, x + k * size, y, x + (k + 1) * size, y + size))
+            width = size / 2 if char.isascii() else size
+            runs.append(Glyph(char, x, y, x + width, y + size))
+            x += width
 
     page.extract_text(visitor_text=visit)
     return segments_from_glyphs(runs)

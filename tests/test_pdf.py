@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("reportlab", reason="the PDF fixtures are drawn with reportlab (pip install -e '.[dev]')")
+
+from format_fixtures import (
+    BRIDGE,
+    JOBS,
+    PARK,
+    RIVER,
+    RUNNING_HEAD,
+    Story,
+    draw_one_column_page,
+    draw_three_article_page,
+    draw_two_column_page,
+    write_pdf,
+)
+
+import embed.ocr
+import embed.pdf
+from embed.datamodels import Skip
+from embed.ingest import read_corpus
+from embed.ocr import INSTALL_HINT, OCRUnavailableError
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _by_title(corpus) -> dict[str, object]:
+    return {a.title: a for a in corpus.articles}
+
+
+def test_a_one_column_page_is_one_titled_article_with_its_page(tmp_path):
+    corpus = read_corpus([write_pdf(tmp_path / "one.pdf", draw_one_column_page)])
+    (article,) = corpus.articles
+    assert (article.article_id, article.title, article.page) == ("one#1", PARK.title, 1)
+    assert _squeezed(article.text) == PARK.text
+    assert article.date == "8月15日" and article.byline == ("郭树勋",)
+    assert article.text.count("\n") == len(PARK.paragraphs) - 1  # one line per paragraph
+
+
+def test_a_two_column_page_reads_the_left_column_before_the_right(tmp_path):
+    corpus = read_corpus([write_pdf(tmp_path / "two.pdf", draw_two_column_page)])
+    (article,) = corpus.articles
+    assert article.title == PARK.title and _squeezed(article.text) == PARK.text
+
+
+def test_three_articles_on_a_page_come_out_whole_and_titled(tmp_path):
+    corpus = read_corpus([write_pdf(tmp_path / "page3.pdf", draw_three_article_page)])
+    assert [a.title for a in corpus.articles] == [PARK.title, JOBS.title, RIVER.title]
+    for article, story in zip(corpus.articles, (PARK, JOBS, RIVER), strict=True):
+        assert _squeezed(article.text) == story.text, article.title
+        assert article.page == 1 and article.source.endswith("page3.pdf")
+
+
+def test_folio_and_running_head_are_not_text(tmp_path):
+    corpus = read_corpus([write_pdf(tmp_path / "page3.pdf", draw_three_article_page)])
+    text = "".join(a.title + a.text for a in corpus.articles)
+    assert "焦作日报" not in text and "星期三" not in text
+    assert not any(a.text.rstrip().endswith("3") for a in corpus.articles)
+    assert RUNNING_HEAD.split()[0] not in text
+
+
+def test_each_article_keeps_the_page_it_starts_on(tmp_path):
+    pdf = write_pdf(
+        tmp_path / "issue.pdf",
+        lambda c: draw_one_column_page(c, PARK, folio=1),
+        lambda c: draw_two_column_page(c, RIVER, folio=2),
+        lambda c: draw_one_column_page(c, JOBS, folio=3),
+    )
+    corpus = read_corpus([pdf])
+    assert [(a.title, a.page) for a in corpus.articles] == [
+        (PARK.title, 1),
+        (RIVER.title, 2),
+        (JOBS.title, 3),
+    ]
+
+
+def test_an_article_running_over_a_page_break_stays_one_article(tmp_path):
+    clauses = [
+        f"第{n}条：各部门要按照职责分工，抓好第{n}项任务的落实，建立台账、明确时限，确保按期完成并及时报送进展。"
+        for n in range(1, 41)
+    ]
+    pdf = write_pdf(
+        tmp_path / "policy.pdf",
+        lambda c: draw_one_column_page(
+            c, Story("示范区促进民营经济发展若干措施", tuple(clauses[:20])), folio=1
+        ),
+        lambda c: draw_one_column_page(c, Story("", tuple(clauses[20:])), folio=2),
+    )
+    corpus = read_corpus([pdf])
+    (article,) = corpus.articles
+    assert (article.title, article.page) == ("示范区促进民营经济发展若干措施", 1)
+    assert article.text.split("\n") == clauses
+
+
+def test_an_encrypted_pdf_is_reported_and_the_rest_read(tmp_path):
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    write_pdf(tmp_path / "locked.pdf", draw_one_column_page, encrypt=StandardEncryption("secret"))
+    write_pdf(tmp_path / "open.pdf", lambda c: draw_one_column_page(c, RIVER))
+    corpus = read_corpus([tmp_path])
+    assert [(Path(s.path).name, s.reason.split(" (")[0]) for s in corpus.skipped] == [
+        ("locked.pdf", "encrypted PDF")
+    ]
+    assert [a.title for a in corpus.articles] == [RIVER.title]
+
+
+def test_corrupt_and_truncated_pdfs_are_reported(tmp_path):
+    whole = write_pdf(tmp_path / "whole.pdf", draw_three_article_page).read_bytes()
+    (tmp_path / "truncated.pdf").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    corpus = read_corpus([tmp_path])
+    reasons = {Path(s.path).name: s.reason for s in corpus.skipped}
+    assert set(reasons) == {"truncated.pdf", "garbage.pdf", "empty.pdf"}
+    assert all("corrupt or truncated PDF" in r for r in reasons.values()), reasons
+    assert len(corpus.articles) == 3
+
+
+def test_a_500_page_pdf_is_streamed_in_bounded_time(tmp_path):
+    stories = [
+        Story(
+            f"第{n}号项目开工建设",
+            (f"本报讯（记者李明）3月{n % 28 + 1}日，第{n}号项目开工，总投资{n}万元。",),
+        )
+        for n in range(500)
+    ]
+    draws = [lambda c, s=s, n=n: draw_one_column_page(c, s, folio=n + 1) for n, s in enumerate(stories)]
+    pdf = write_pdf(tmp_path / "yearbook.pdf", *draws)
+    started = time.perf_counter()
+    corpus = read_corpus([pdf])
+    assert time.perf_counter() - started < 60
+    assert len(corpus.articles) == 500 and corpus.skipped == ()
+    assert corpus.articles[499].page == 500 and corpus.articles[499].title == "第499号项目开工建设"
+
+
+def test_pages_past_the_limit_are_reported_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(embed.pdf, "MAX_PDF_PAGES", 2)
+    pdf = write_pdf(
+        tmp_path / "three.pdf",
+        *(lambda c, s=s: draw_one_column_page(c, s) for s in (PARK, JOBS, RIVER)),
+    )
+    corpus = read_corpus([pdf])
+    assert [a.title for a in corpus.articles] == [PARK.title, JOBS.title]
+    assert [s.reason for s in corpus.skipped] == ["only the first 2 of 3 pages were read"]
+
+
+def test_a_page_with_too_much_text_is_reported_with_its_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(embed.pdf, "MAX_PAGE_GLYPHS", 200)
+    pdf = write_pdf(tmp_path / "dense.pdf", lambda c: draw_one_column_page(c, BRIDGE), draw_one_column_page)
+    corpus = read_corpus([pdf])
+    assert [a.title for a in corpus.articles] == [BRIDGE.title]
+    (skip,) = corpus.skipped
+    assert skip.page == 2 and "too much text" in skip.reason and str(skip).startswith(f"{pdf} p. 2: ")
+
+
+def _scan_draw():
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (600, 200), 255)
+    ImageDraw.Draw(image).rectangle((40, 40, 560, 160), fill=0)
+
+    def draw(c) -> None:
+        from reportlab.lib.utils import ImageReader
+
+        c.drawImage(ImageReader(image), 50, 500, 500, 160)
+
+    return draw
+
+
+def test_a_scanned_page_without_the_ocr_extra_is_reported_with_the_install_hint(tmp_path, monkeypatch):
+    def missing():
+        raise OCRUnavailableError(INSTALL_HINT)
+
+    monkeypatch.setattr(embed.ocr, "_engine", missing)
+    pdf = write_pdf(tmp_path / "mixed.pdf", draw_one_column_page, _scan_draw())
+    corpus = read_corpus([pdf])
+    assert [a.title for a in corpus.articles] == [PARK.title]
+    (skip,) = corpus.skipped
+    assert skip.page == 2 and "pip install 'policyqa[ocr]'" in skip.reason
+
+
+def test_a_blank_page_is_passed_over_silently(tmp_path):
+    pdf = write_pdf(tmp_path / "blank.pdf", lambda c: None, draw_one_column_page)
+    corpus = read_corpus([pdf])
+    assert [(a.title, a.page) for a in corpus.articles] == [(PARK.title, 2)] and corpus.skipped == ()
+
+
+def test_the_pypdf_fallback_reads_columns_in_order_too(tmp_path):
+    pdf = write_pdf(tmp_path / "page3.pdf", draw_three_article_page)
+    skipped: list[Skip] = []
+    pages = list(embed.pdf._pypdf_pages(pdf, skipped))
+    lines = [line.text for page in pages for line in page.lines]
+    assert [line for page in pages for line in page.lines if line.headline][0].text == PARK.title
+    joined = "".join(lines)
+    for story in (PARK, JOBS, RIVER):
+        assert story.title in joined and "".join(story.paragraphs[-1].split()) in joined
+    assert joined.index(PARK.title) < joined.index(JOBS.title) < joined.index(RIVER.title)
+    assert skipped == []
