@@ -38,7 +38,7 @@ HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(":
 （…）) expect the full-width forms, so ASCII marks next to Han characters are mapped here, and only here."""
 
 _HALF_PUNCT = re.compile(rf"(?<=[{CJK}])([,;:?!(])|([,;:?!()])(?=[{CJK}])|(?<=[{CJK}])(\))")
-_HALF_STOP = re.compile(rf"(?<=[{CJK}])\.(?=[{CJK}“”]|$)")
+_HALF_STOP = re.compile(rf"(?<=[{CJK}%）”])\.(?=[{CJK}“”]|$)")
 
 
 class OCRUnavailableError(PolicyQAError):
@@ -53,7 +53,8 @@ def to_fullwidth(text: str) -> str:
     """Map the ASCII punctuation OCR writes beside Chinese text to its full-width form.
 
     3.5亿元, S104 and (2023) between digits stay as they are: only marks touching a Han character change,
-    and a full stop only between Han characters or at the end of the line (1.2公里 keeps its point).
+    and a full stop only after a Han character (or %, ）, ”) before another or the line's end (1.2公里 keeps
+    its point).
     """
     text = _HALF_PUNCT.sub(lambda m: HALF_TO_FULL[m.group(m.lastindex or 0)], text)
     return _HALF_STOP.sub("。", text)
