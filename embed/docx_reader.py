@@ -79,7 +79,7 @@ def _heading_level(paragraph: Any) -> float | None:
 
 
 def table_rows(table: Any) -> list[str]:
-    """Each body row as one sentence naming its columns (项目：沁河大桥；投资：3.5亿元。).
+    """Each body row as one sentence naming its columns (项目：沁河大桥，投资：3.5亿元。).
 
     A row read as bare cells (沁河大桥 3.5亿元) loses what each figure is; with the header row's names
     beside them, a question about one figure finds the row, and the answer quotes a whole sentence.
@@ -92,7 +92,8 @@ def table_rows(table: Any) -> list[str]:
     out = []
     for row in body:
         pairs = [f"{h}：{c}" if h and h != c else c for h, c in zip(header, row, strict=False) if c]
-        out.append(_sentence("；".join(pairs)))
+        # Commas, not semicolons: a semicolon ends a sentence for the splitter, and the row must stay one.
+        out.append(_sentence("，".join(pairs)))
     return out
 
 

@@ -19,9 +19,9 @@ def test_a_word_notice_is_one_article_titled_by_its_heading_with_the_table_as_se
     assert lines[0] == "各乡镇人民政府、区直各部门："
     # A lower heading stays in the text as a subhead, in its place.
     assert lines.index("一、任务分解") < lines.index(
-        "乡镇：文昌街道；植树任务：12000株；责任单位：区林业局。"
+        "乡镇：文昌街道，植树任务：12000株，责任单位：区林业局。"
     )
-    assert "乡镇：苏家作乡；植树任务：8500株；责任单位：区农业农村局。" in lines
+    assert "乡镇：苏家作乡，植树任务：8500株，责任单位：区农业农村局。" in lines
     assert lines[-1] == "示范区管委会办公室" and corpus.skipped == ()
 
 
@@ -49,7 +49,7 @@ def test_a_merged_table_cell_is_read_once(tmp_path):
     merged = table.cell(1, 1).merge(table.cell(1, 2))
     table.cell(1, 0).text, merged.text = "沁河大桥", "待定"
     lines = [line.text for page in _pages(document, tmp_path) for line in page.lines]
-    assert lines == ["项目：沁河大桥；投资：待定。"]
+    assert lines == ["项目：沁河大桥，投资：待定。"]
 
 
 def _pages(document, tmp_path):

@@ -81,7 +81,7 @@ def test_every_article_of_every_format_is_titled_and_whole(corpus):
     for story in (PARK, JOBS, RIVER):
         assert _squeezed(by_title[story.title].text) == story.text
         assert by_title[story.title].page == 1
-    assert "乡镇：文昌街道；植树任务：12000株；责任单位：区林业局。" in by_title[NOTICE_TITLE].text
+    assert "乡镇：文昌街道，植树任务：12000株，责任单位：区林业局。" in by_title[NOTICE_TITLE].text
     assert by_title["示范区召开秋季植树动员会"].date == "2023-09-12"
     expected = {PARK.title, JOBS.title, RIVER.title, NOTICE_TITLE, "示范区召开秋季植树动员会"}
     if cjk_font() is not None and ocr_available():

@@ -195,7 +195,8 @@
 
     const meta = el("div", "meta");
     meta.appendChild(el("span", "date", passage.date || "日期不详"));
-    meta.appendChild(el("span", "source", passage.source || passage.article_id));
+    const page = passage.page ? ` p. ${passage.page}` : ""; // PDF page the article starts on
+    meta.appendChild(el("span", "source", (passage.source || passage.article_id) + page));
     meta.appendChild(el("span", "score", `相关度 ${Number(passage.score).toFixed(3)}`));
     card.appendChild(meta);
 
