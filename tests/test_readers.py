@@ -118,3 +118,11 @@ def _assert_answered(retriever, question, fact, file, page):
     assert cited, answer.sentences
     passage = cited[0].to_dict()
     assert Path(passage["source"]).name == file and passage["page"] == page
+
+
+def test_the_api_passage_carries_the_page_beside_the_source(retriever):
+    from api.schemas import PassageOut
+
+    hit = retriever.search("沁泉湖公园项目总投资", k=1)[0]
+    shaped = PassageOut.from_hit(hit).model_dump()
+    assert Path(shaped["source"]).name == "paper.pdf" and shaped["page"] == 1
