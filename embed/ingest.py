@@ -148,12 +148,13 @@ def _read_file(path: Path, ids: dict[str, str], stems: dict[str, Path], skipped:
     if suffix in {".html", ".htm"}:
         html = decode_bytes(_read_bytes(path), str(path), skipped)
         page = extract_webpage(html)
-        if page is not None:
-            # A saved web page is one article; its title and date come from the page's metadata.
-            article = article_from_record(
-                f"{_unique_stem(path, stems)}#1", page.text, str(path), page.title, page.date
-            )
-            return [article] if article else []
+        if page is None:
+            return split_articles(html_to_text(html), _unique_stem(path, stems), str(path))
+        # A saved web page is one article; its title and date come from the page's metadata.
+        article = article_from_record(
+            f"{_unique_stem(path, stems)}#1", page.text, str(path), page.title, page.date
+        )
+        return [article] if article else []
     return split_articles(read_page(path, skipped), _unique_stem(path, stems), str(path))
 
 

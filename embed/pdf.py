@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ hundred; past 1000 pages the file is an archive that is better split (about 7-40
 MAX_PAGE_GLYPHS = 60_000
 """A page with more characters than this is reported, not laid out: a dense broadsheet has about 15,000;
 more is a generated or hostile file whose layout would take seconds."""
+
+MAX_OCR_PAGES = 100
+"""Scanned pages read by OCR from one file; the rest are reported. OCR takes about 10 s a page on two
+cores, so this bounds one file to about a quarter of an hour; split a longer scanned book."""
 
 MIN_TEXT_GLYPHS = 8
 """A page with fewer text-layer characters than this is treated as scanned (a folio alone is not text)."""
@@ -44,6 +49,20 @@ def read_pdf(path: Path, skipped: list[Skip]) -> Iterator[DocumentPage]:
     yield from _pdfium_pages(path, skipped)
 
 
+@dataclass
+class _Run:
+    """What reading one file carries from page to page."""
+
+    path: Path
+    skipped: list[Skip]
+    running: set[str] = field(default_factory=set)
+    ocr_pages: int = 0
+
+    def skip(self, reason: str, page: int) -> list[PageLine]:
+        self.skipped.append(Skip(str(self.path), reason, page=page))
+        return []
+
+
 def _pdfium_pages(path: Path, skipped: list[Skip]) -> Iterator[DocumentPage]:
     import pypdfium2 as pdfium
 
@@ -53,7 +72,7 @@ def _pdfium_pages(path: Path, skipped: list[Skip]) -> Iterator[DocumentPage]:
         raise UnreadableDocumentError(_pdfium_reason(str(exc))) from exc
     except OSError as exc:
         raise UnreadableDocumentError(f"cannot read file: {exc.strerror or exc}") from exc
-    running: set[str] = set()
+    run = _Run(path, skipped)
     try:
         count = len(document)
         if count > MAX_PDF_PAGES:
@@ -61,22 +80,20 @@ def _pdfium_pages(path: Path, skipped: list[Skip]) -> Iterator[DocumentPage]:
         for number in range(1, min(count, MAX_PDF_PAGES) + 1):
             try:
                 page = document[number - 1]
+                try:
+                    lines = _pdfium_page_lines(page, run, number)
+                finally:
+                    page.close()
             except pdfium.PdfiumError as exc:
-                skipped.append(Skip(str(path), f"damaged page: {exc}", page=number))
+                run.skip(f"damaged page: {exc}", number)
                 continue
-            try:
-                lines = _pdfium_page_lines(page, running, path, number, skipped)
-            finally:
-                page.close()
             if lines:
                 yield DocumentPage(number, tuple(lines))
     finally:
         document.close()
 
 
-def _pdfium_page_lines(
-    page: Any, running: set[str], path: Path, number: int, skipped: list[Skip]
-) -> list[PageLine]:
+def _pdfium_page_lines(page: Any, run: _Run, number: int) -> list[PageLine]:
     import pypdfium2.raw as raw
 
     width, height = page.get_size()
@@ -84,8 +101,7 @@ def _pdfium_page_lines(
     try:
         count = textpage.count_chars()
         if count > MAX_PAGE_GLYPHS:
-            skipped.append(Skip(str(path), f"too much text on one page: {count} characters", page=number))
-            return []
+            return run.skip(f"too much text on one page: {count} characters", number)
         glyphs = []
         for i in range(count):
             if raw.FPDFText_IsGenerated(textpage, i):
@@ -98,10 +114,10 @@ def _pdfium_page_lines(
     finally:
         textpage.close()
     if sum(1 for g in glyphs if not g.char.isspace()) >= MIN_TEXT_GLYPHS:
-        return page_lines(segments_from_glyphs(glyphs), height, running)
+        return page_lines(segments_from_glyphs(glyphs), height, run.running)
     if not _has_images(page):
         return []  # a blank page (or one with a folio only): nothing to read, nothing to report
-    return _ocr_page(page, width, height, running, path, number, skipped)
+    return _ocr_page(page, width, height, run, number)
 
 
 def _has_images(page: Any) -> bool:
@@ -110,22 +126,22 @@ def _has_images(page: Any) -> bool:
     return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
-def _ocr_page(
-    page: Any, width: float, height: float, running: set[str], path: Path, number: int, skipped: list[Skip]
-) -> list[PageLine]:
-    """A scanned page: rendered and read by OCR, or reported when the OCR extra is missing."""
+def _ocr_page(page: Any, width: float, height: float, run: _Run, number: int) -> list[PageLine]:
+    """A scanned page read by OCR; reported when the OCR extra is missing or the file's OCR budget spent."""
+    if run.ocr_pages >= MAX_OCR_PAGES:
+        return run.skip(f"scanned page not read: OCR stops after {MAX_OCR_PAGES} pages of one file", number)
     scale = ocr_scale(width, height)
     try:
         bitmap = page.render(scale=scale)
         segments = ocr_segments(bitmap.to_numpy(), bitmap.height)
     except OCRUnavailableError:
-        skipped.append(Skip(str(path), f"scanned page (no text layer) skipped: {INSTALL_HINT}", page=number))
-        return []
+        return run.skip(f"scanned page (no text layer) skipped: {INSTALL_HINT}", number)
+    run.ocr_pages += 1
     # OCR boxes are in pixels; back to points so page bands and gaps mean the same as for text pages.
     segments = [Segment(s.text, s.x0 / scale, s.y0 / scale, s.x1 / scale, s.y1 / scale) for s in segments]
     if not segments:
-        skipped.append(Skip(str(path), "scanned page: OCR found no text", page=number))
-    return page_lines(segments, height, running)
+        return run.skip("scanned page: OCR found no text", number)
+    return page_lines(segments, height, run.running)
 
 
 def _pdfium_reason(message: str) -> str:

@@ -186,6 +186,13 @@ def test_a_scanned_page_without_the_ocr_extra_is_reported_with_the_install_hint(
     assert skip.page == 2 and "pip install 'policyqa[ocr]'" in skip.reason
 
 
+def test_scanned_pages_past_the_ocr_budget_are_reported_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(embed.pdf, "MAX_OCR_PAGES", 0)
+    corpus = read_corpus([write_pdf(tmp_path / "scans.pdf", draw_one_column_page, _scan_draw())])
+    assert [s.page for s in corpus.skipped] == [2] and "OCR stops after 0 pages" in corpus.skipped[0].reason
+    assert [a.title for a in corpus.articles] == [PARK.title]
+
+
 def test_a_blank_page_is_passed_over_silently(tmp_path):
     pdf = write_pdf(tmp_path / "blank.pdf", lambda c: None, draw_one_column_page)
     corpus = read_corpus([pdf])
