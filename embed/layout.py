@@ -184,32 +184,52 @@ def _ordered(segments: Sequence[Segment], body: float) -> list[tuple[Segment, _C
 
 
 def _cut(group: list[Segment], body: float) -> tuple[bool, list[list[Segment]]] | None:
-    """Split at the widest vertical gutter, else at the widest horizontal gap; None when neither exists.
+    """Split a group of segments in two, in reading order; None when it is one column of lines.
 
-    Returns whether the cut is vertical, and the parts in reading order.
+    First at a gap with a headline just below it (a new story starts there, whatever the columns do);
+    else at the widest vertical gutter; else at the widest horizontal gap. The first rule matters when
+    two stacked stories share a column grid and the lower headline fits one column: the gutter then runs
+    the page's whole height, and cutting there first would read both stories' left columns first.
+
+    Returns whether the cut is vertical, and the parts.
     """
     if len(group) < 2:
         return None
-    gap, at = _widest_gap([(s.x0, s.x1) for s in group])
-    if gap > GUTTER_EMS * body:
+    # Top to bottom is decreasing y: rows are cut on the negated axis so the upper part comes first.
+    rows = _gaps([(-s.y1, -s.y0) for s in group])
+    breaks = [(gap, at) for gap, at in rows if _headline_below(group, at, body)]
+    if breaks:
+        return False, _split_rows(group, max(breaks)[1])
+    columns = _gaps([(s.x0, s.x1) for s in group])
+    if columns and max(columns)[0] > GUTTER_EMS * body:
+        at = max(columns)[1]
         return True, [[s for s in group if s.x1 <= at], [s for s in group if s.x1 > at]]
-    # Top to bottom is decreasing y: cut on the negated axis so "first" is the upper part.
-    gap, at = _widest_gap([(-s.y1, -s.y0) for s in group])
-    if gap > MIN_HGAP_EMS * body:
-        return False, [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
+    if rows and max(rows)[0] > MIN_HGAP_EMS * body:
+        return False, _split_rows(group, max(rows)[1])
     return None
 
 
-def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float]:
-    """The widest empty stretch between the union of spans on one axis: (width, position of its start)."""
+def _split_rows(group: list[Segment], at: float) -> list[list[Segment]]:
+    return [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
+
+
+def _headline_below(group: list[Segment], at: float, body: float) -> bool:
+    """Whether the first row below the gap starting at `at` (negated y) holds a headline."""
+    below = [s for s in group if -s.y0 > at]
+    top = max(s.y1 for s in below)
+    return any(s.size >= HEADLINE_RATIO * body and s.y1 > top - s.size / 2 for s in below)
+
+
+def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The empty stretches between the union of spans on one axis: (width, position of its start)."""
     spans = sorted(spans)
-    best, at = 0.0, 0.0
+    found = []
     reach = spans[0][1]
     for start, end in spans[1:]:
-        if start - reach > best:
-            best, at = start - reach, reach
+        if start > reach:
+            found.append((start - reach, reach))
         reach = max(reach, end)
-    return best, at
+    return found
 
 
 def page_lines(segments: Sequence[Segment], page_height: float, running: set[str]) -> list[PageLine]:

@@ -272,3 +272,34 @@ def write_zip_bomb_docx(path: Path, inflated_mib: int = 80) -> Path:
             for _ in range(inflated_mib):
                 part.write(chunk)
     return path
+
+
+def draw_stacked_page(c, stories: tuple[Story, ...] = (PARK, RIVER), folio: int = 4) -> None:
+    """Two stories one above the other, each in two columns on the same grid; the lower headline is
+    short enough to fit its left column, so a gutter runs from the top of the page to the bottom."""
+    _furniture(c, folio)
+    top = PAGE_H - 90
+    for story in stories:
+        _headline(c, story.title, MARGIN, top, 16)
+        top = _set_columns(c, story, MARGIN, PAGE_W - MARGIN, top - 30, 2) - 40
+
+
+def draw_shuffled_page(c, story: Story = JOBS, seed: int = 3) -> None:
+    """One story drawn a character at a time in random order, as some typesetting systems store text."""
+    import random
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    placed = [(story.title, MARGIN, PAGE_H - 90, 20.0)]
+    y = PAGE_H - 125
+    for line, first in _wrap(story.paragraphs, PAGE_W - 2 * MARGIN):
+        placed.append((line, MARGIN + (2 * BODY if first else 0), y, BODY))
+        y -= BODY * 1.45
+    chars = []
+    for text, x, y, size in placed:
+        for k, char in enumerate(text):
+            chars.append((char, x + stringWidth(text[:k], FONT, size), y, size))
+    random.Random(seed).shuffle(chars)
+    for char, x, y, size in chars:
+        c.setFont(FONT, size)
+        c.drawString(x, y, char)

@@ -58,6 +58,26 @@ def test_a_headline_across_two_columns_comes_before_both_and_stories_below_follo
     ]
 
 
+def test_a_headline_below_a_gap_starts_a_new_story_even_when_a_gutter_runs_the_whole_height():
+    upper = [Segment("上篇标题", 0, 520, 60, 536)]
+    upper += _column(["上左一上左一", "上左二"], 0, 490) + _column(["上右一上右一", "上右二"], 70, 490)
+    lower = [Segment("下篇", 0, 430, 30, 446)]
+    lower += _column(["下左一下左一", "下左二"], 0, 405) + _column(["下右一下右一", "下右二"], 70, 405)
+    order = [s.text for s in reading_order(upper + lower)]
+    assert order == [
+        "上篇标题",
+        "上左一上左一",
+        "上左二",
+        "上右一上右一",
+        "上右二",
+        "下篇",
+        "下左一下左一",
+        "下左二",
+        "下右一下右一",
+        "下右二",
+    ]
+
+
 def test_lines_of_a_paragraph_are_joined_and_an_indented_line_opens_the_next():
     segments = [
         Segment("一段首行一段首", 20, 500, 90, 510),

@@ -15,6 +15,8 @@ from format_fixtures import (
     RUNNING_HEAD,
     Story,
     draw_one_column_page,
+    draw_shuffled_page,
+    draw_stacked_page,
     draw_three_article_page,
     draw_two_column_page,
     write_pdf,
@@ -56,6 +58,18 @@ def test_three_articles_on_a_page_come_out_whole_and_titled(tmp_path):
     for article, story in zip(corpus.articles, (PARK, JOBS, RIVER), strict=True):
         assert _squeezed(article.text) == story.text, article.title
         assert article.page == 1 and article.source.endswith("page3.pdf")
+
+
+def test_stacked_stories_on_one_column_grid_are_not_read_across_each_other(tmp_path):
+    corpus = read_corpus([write_pdf(tmp_path / "stacked.pdf", draw_stacked_page)])
+    assert [a.title for a in corpus.articles] == [PARK.title, RIVER.title]
+    for article, story in zip(corpus.articles, (PARK, RIVER), strict=True):
+        assert _squeezed(article.text) == story.text, article.title
+
+
+def test_characters_stored_in_random_order_are_read_in_reading_order(tmp_path):
+    (article,) = read_corpus([write_pdf(tmp_path / "shuffled.pdf", draw_shuffled_page)]).articles
+    assert article.title == JOBS.title and article.text == "\n".join(JOBS.paragraphs)
 
 
 def test_folio_and_running_head_are_not_text(tmp_path):
