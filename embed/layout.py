@@ -41,6 +41,12 @@ SHORT_LINE_EMS = 1.5
 MARGIN_SHARE = 0.07
 """Top and bottom bands of the page (this share of its height) where running heads and folios sit."""
 
+HEAD_SHARE = 0.15
+"""A paper's dated running head may sit this far into the page (below a wide top margin)."""
+
+HEAD_MAX_CHARS = 40
+"""A running head is a short line; a longer one matching RUNNING_HEAD is body text."""
+
 PAGE_NUMBER = re.compile(
     r"^[-—–·\s]*(?:第\s*\d+\s*[页版]|\d+\s*/\s*\d+|[A-Z]?\d{1,4}|[ivxlcdm]{1,6}|page\s*\d+)[-—–·\s]*$",
     re.IGNORECASE,
@@ -53,6 +59,7 @@ RUNNING_HEAD = re.compile(
 """A running head: the paper's name with the date or the page (焦作日报 2017年8月16日 星期三 第3版)."""
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_SENTENCE = re.compile(r"[，。；！？（(]|本报讯")
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,13 +285,18 @@ def _joiner(head: str, tail: str) -> str:
 
 
 def _furniture(seg: Segment, page_height: float, running: set[str]) -> bool:
-    """A folio or running head in the page's top or bottom band."""
-    band = MARGIN_SHARE * page_height
-    if seg.y0 > band and seg.y1 < page_height - band:
+    """A folio or running head: in the page's top or bottom band (a paper's dated head a little wider)."""
+    near_edge = min(seg.y0, page_height - seg.y1)
+    if near_edge > HEAD_SHARE * page_height:
         return False
+    if near_edge > MARGIN_SHARE * page_height:
+        # Below the margin band only a dated head of the paper's own counts: short, and no sentence.
+        return (
+            len(seg.text) <= HEAD_MAX_CHARS
+            and bool(RUNNING_HEAD.search(seg.text))
+            and not _SENTENCE.search(seg.text)
+        )
     key = re.sub(r"\d+", "#", seg.text.replace(" ", ""))
-    if PAGE_NUMBER.match(seg.text) or RUNNING_HEAD.search(seg.text) or key in running:
-        running.add(key)
-        return True
+    furniture = bool(PAGE_NUMBER.match(seg.text) or RUNNING_HEAD.search(seg.text)) or key in running
     running.add(key)
-    return False
+    return furniture

@@ -303,3 +303,43 @@ def draw_shuffled_page(c, story: Story = JOBS, seed: int = 3) -> None:
     for char, x, y, size in chars:
         c.setFont(FONT, size)
         c.drawString(x, y, char)
+
+
+def chromium() -> str | None:
+    """Debian's chromium (scripts/setup.sh --dev installs it for the browser test), or None."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def newspaper_html(stories: tuple[Story, Story, Story] = (PARK, JOBS, RIVER)) -> str:
+    """A page laid out by CSS: the lead story in two flowing columns, two stories side by side below."""
+    top, left, right = stories
+
+    def paragraphs(story: Story) -> str:
+        return "".join(f"<p>{p}</p>" for p in story.paragraphs)
+
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>
+body{{font-family:"WenQuanYi Micro Hei";margin:40px;width:700px}} h1{{font-size:30px;margin:0 0 12px}}
+h2{{font-size:22px;margin:16px 0 8px}} p{{margin:0;text-indent:2em}}
+.cols{{column-count:2;column-gap:24px;font-size:14px;line-height:1.6}}
+.row{{display:flex;gap:24px}} .row>div{{flex:1;font-size:14px;line-height:1.6}} .head{{font-size:11px}}
+</style></head><body><div class="head">{RUNNING_HEAD}</div>
+<h1>{top.title}</h1><div class="cols">{paragraphs(top)}</div>
+<div class="row"><div><h2>{left.title}</h2>{paragraphs(left)}</div>
+<div><h2>{right.title}</h2>{paragraphs(right)}</div></div></body></html>"""
+
+
+def print_to_pdf(html: str, folder: Path, name: str = "chromium.pdf") -> Path:
+    """The page printed to PDF by headless chromium: another producer, with an embedded subset CJK font."""
+    import subprocess
+
+    source = folder / "page.html"
+    source.write_text(html, encoding="utf-8")
+    target = folder / name
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"]
+    subprocess.run(
+        [*command, f"--print-to-pdf={target}", str(source)], check=True, capture_output=True, timeout=120
+    )
+    source.unlink()
+    return target

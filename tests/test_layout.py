@@ -130,3 +130,19 @@ def test_folios_and_running_heads_in_the_page_bands_are_dropped_and_repeats_lear
 
 def test_a_page_with_nothing_on_it_has_no_lines():
     assert page_lines([], 842, set()) == []
+
+
+def test_a_dated_head_below_a_wide_top_margin_goes_but_a_lead_line_like_it_stays():
+    head = Segment(
+        "焦作日报 2017年8月16日 星期三", 50, 740, 250, 750
+    )  # 92 pt from the top: past the margin band
+    lead = Segment("本报讯（记者李明）2017年8月16日", 50, 720, 250, 730)
+    body = _column(["正文在版心之内。"], 50, 500)
+    assert page_lines([head, lead, *body], 842, set()) == [
+        PageLine("本报讯（记者李明）2017年8月16日"),
+        body_line(),
+    ]
+
+
+def body_line() -> PageLine:
+    return PageLine("正文在版心之内。")

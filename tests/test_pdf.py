@@ -14,11 +14,15 @@ from format_fixtures import (
     RIVER,
     RUNNING_HEAD,
     Story,
+    chromium,
+    cjk_font,
     draw_one_column_page,
     draw_shuffled_page,
     draw_stacked_page,
     draw_three_article_page,
     draw_two_column_page,
+    newspaper_html,
+    print_to_pdf,
     write_pdf,
 )
 
@@ -70,6 +74,14 @@ def test_stacked_stories_on_one_column_grid_are_not_read_across_each_other(tmp_p
 def test_characters_stored_in_random_order_are_read_in_reading_order(tmp_path):
     (article,) = read_corpus([write_pdf(tmp_path / "shuffled.pdf", draw_shuffled_page)]).articles
     assert article.title == JOBS.title and article.text == "\n".join(JOBS.paragraphs)
+
+
+@pytest.mark.skipif(chromium() is None or cjk_font() is None, reason="needs chromium and fonts-wqy-microhei")
+def test_a_page_printed_by_chromium_with_an_embedded_font_reads_the_same(tmp_path):
+    corpus = read_corpus([print_to_pdf(newspaper_html(), tmp_path)])
+    assert [a.title for a in corpus.articles] == [PARK.title, JOBS.title, RIVER.title]
+    for article, story in zip(corpus.articles, (PARK, JOBS, RIVER), strict=True):
+        assert _squeezed(article.text) == story.text, article.title
 
 
 def test_folio_and_running_head_are_not_text(tmp_path):
