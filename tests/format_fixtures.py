@@ -263,6 +263,31 @@ NEWS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <div class="footer">版权所有 焦作日报社 豫ICP备12345678号</div></body></html>"""
 
 
+GOV_PAGE = """<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>关于2023年秋季义务植树活动安排的通知-焦作市示范区管委会</title>
+<meta name="ArticleTitle" content="关于2023年秋季义务植树活动安排的通知">
+<meta name="PubDate" content="2023-09-20 09:30"></head>
+<body><div id="top"><a href="#">网站首页</a><a href="#">政务公开</a>
+<a href="#">办事服务</a><a href="#">互动交流</a></div>
+<div class="position">当前位置：首页 &gt; 政务公开 &gt; 通知公告</div>
+<div class="article"><h1>关于2023年秋季义务植树活动安排的通知</h1>
+<div class="meta">发布时间：2023-09-20 来源：示范区林业局
+【字体：<a>大</a> <a>中</a> <a>小</a>】 浏览次数：1024</div>
+<div class="TRS_Editor"><p>各乡镇人民政府、区直各部门：</p>
+<p>为加快国土绿化步伐，改善人居环境，经研究，决定在全区开展2023年秋季义务植树活动，现将有关事项通知如下。</p>
+<p>一、活动时间：2023年10月15日至11月30日。</p>
+<p>二、任务分解：全区计划植树10万株，其中文昌街道12000株、苏家作乡8500株。</p>
+<p>三、工作要求：各单位要高度重视，精心组织，确保苗木成活率达到95%以上。</p>
+<p style="text-align:right">示范区管委会办公室</p><p style="text-align:right">2023年9月20日</p></div>
+<div class="tools"><a>打印本页</a> <a>关闭窗口</a> 分享到：微信 微博</div></div>
+<div class="links"><h3>相关链接</h3><ul><li><a>示范区召开秋季植树动员会</a></li>
+<li><a>关于做好森林防火工作的通知</a></li></ul></div>
+<div id="footer">主办单位：焦作市示范区管委会 承办：示范区大数据中心
+豫ICP备00000000号 网站标识码：4108000001</div></body></html>"""
+"""A notice saved from a government site (declared gb2312), with its site chrome around it."""
+
+
 def write_zip_bomb_docx(path: Path, inflated_mib: int = 80) -> Path:
     """A .docx-shaped zip whose document part inflates to `inflated_mib` MiB of nothing."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

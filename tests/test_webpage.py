@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from format_fixtures import NEWS_PAGE
+from format_fixtures import GOV_PAGE, NEWS_PAGE
 
 from embed.ingest import read_corpus
 from embed.webpage import extract_webpage
@@ -15,6 +15,26 @@ def test_a_saved_news_page_keeps_the_story_title_and_date_and_drops_the_site(tmp
     for junk in ("首页", "政务公开", "相关新闻", "沁河大桥", "责任编辑", "扫码", "版权所有", "ICP", "来源"):
         assert junk not in article.text, junk
     assert article.byline == ("李明",)
+
+
+def test_a_government_notice_page_in_gbk_keeps_the_notice_and_drops_the_portal(tmp_path):
+    (tmp_path / "notice.html").write_bytes(GOV_PAGE.encode("gb18030"))
+    (article,) = read_corpus([tmp_path]).articles
+    assert (article.title, article.date) == ("关于2023年秋季义务植树活动安排的通知", "2023-09-20")
+    assert article.text.startswith("各乡镇人民政府、区直各部门：") and article.text.endswith("2023年9月20日")
+    assert "文昌街道12000株" in article.text
+    for junk in (
+        "当前位置",
+        "字体",
+        "浏览次数",
+        "打印本页",
+        "分享到",
+        "相关链接",
+        "森林防火",
+        "主办单位",
+        "ICP",
+    ):
+        assert junk not in article.text, junk
 
 
 def test_a_gb18030_saved_page_is_decoded_first(tmp_path):
