@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DocumentPage, UnreadableDocumentError
-from .layout import PageLine
+from .layout import HEADLINE_RATIO, PageLine
 
 MAX_DOCX_BYTES = 64 * 1024 * 1024
 """Uncompressed size of all parts of a .docx together. A 300-page report with images is about 20 MB;
@@ -45,12 +45,40 @@ def read_docx(path: Path) -> Iterator[DocumentPage]:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise UnreadableDocumentError(f"corrupt .docx ({exc})") from exc
     blocks: list[tuple[str, float | None]] = []
+    sizes: list[float | None] = []
     for block in document.iter_inner_content():
         if hasattr(block, "rows"):
-            blocks.extend((row, None) for row in table_rows(block))
+            rows = table_rows(block)
+            blocks.extend((row, None) for row in rows)
+            sizes.extend(None for _ in rows)
         elif block.text.strip():
             blocks.append((block.text.strip(), _heading_level(block)))
+            sizes.append(_type_size(block))
+    if all(level is None for _, level in blocks):
+        blocks = _levels_by_size(blocks, sizes)
     yield DocumentPage(None, tuple(_headlines(blocks)))
+
+
+def _type_size(paragraph: Any) -> float | None:
+    """The largest type size set on the paragraph's runs or its style, in points; None when inherited."""
+    sizes = [run.font.size.pt for run in paragraph.runs if run.font.size is not None and run.text.strip()]
+    if not sizes and paragraph.style is not None and paragraph.style.font.size is not None:
+        sizes = [paragraph.style.font.size.pt]
+    return max(sizes) if sizes else None
+
+
+def _levels_by_size(
+    blocks: list[tuple[str, float | None]], sizes: list[float | None]
+) -> list[tuple[str, float | None]]:
+    """Headlines by type size, for documents set by hand (二号小标宋 titles) without heading styles."""
+    weighted = sorted(size for (text, _), size in zip(blocks, sizes, strict=True) if size for _ in text)
+    if not weighted:
+        return blocks
+    body = weighted[len(weighted) // 2]
+    return [
+        (text, 0.0 if size is not None and size >= HEADLINE_RATIO * body else None)
+        for (text, _), size in zip(blocks, sizes, strict=True)
+    ]
 
 
 def _headlines(blocks: list[tuple[str, float | None]]) -> list[PageLine]:

@@ -41,6 +41,24 @@ def test_each_top_level_heading_opens_its_own_article(tmp_path):
     ]
 
 
+def test_without_heading_styles_big_type_makes_the_titles(tmp_path):
+    from docx.shared import Pt
+
+    document = docx.Document()
+    for title, body in (
+        ("沁河大桥主体完工", "大桥全长1.2公里，预计年底通车。"),
+        ("高新区举办招聘会", "提供岗位3800余个。"),
+    ):
+        document.add_paragraph().add_run(title).font.size = Pt(22)  # 二号, set by hand
+        document.add_paragraph().add_run(body).font.size = Pt(16)  # 三号仿宋 body
+    document.save(tmp_path / "plain.docx")
+    corpus = read_corpus([tmp_path / "plain.docx"])
+    assert [(a.title, a.text) for a in corpus.articles] == [
+        ("沁河大桥主体完工", "大桥全长1.2公里，预计年底通车。"),
+        ("高新区举办招聘会", "提供岗位3800余个。"),
+    ]
+
+
 def test_a_merged_table_cell_is_read_once(tmp_path):
     document = docx.Document()
     table = document.add_table(rows=2, cols=3)
