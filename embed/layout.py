@@ -204,7 +204,8 @@ def _cut(group: list[Segment], body: float) -> tuple[bool, list[list[Segment]]] 
         return None
     # Top to bottom is decreasing y: rows are cut on the negated axis so the upper part comes first.
     rows = _gaps([(-s.y1, -s.y0) for s in group])
-    breaks = [(gap, at) for gap, at in rows if _headline_below(group, at, body)]
+    heads = [(-s.y1, s.size) for s in group if s.size >= HEADLINE_RATIO * body]
+    breaks = [(gap, at) for gap, at in rows if _headline_below(heads, at + gap)] if heads else []
     if breaks:
         return False, _split_rows(group, max(breaks)[1])
     columns = _gaps([(s.x0, s.x1) for s in group])
@@ -220,11 +221,9 @@ def _split_rows(group: list[Segment], at: float) -> list[list[Segment]]:
     return [[s for s in group if -s.y0 <= at], [s for s in group if -s.y0 > at]]
 
 
-def _headline_below(group: list[Segment], at: float, body: float) -> bool:
-    """Whether the first row below the gap starting at `at` (negated y) holds a headline."""
-    below = [s for s in group if -s.y0 > at]
-    top = max(s.y1 for s in below)
-    return any(s.size >= HEADLINE_RATIO * body and s.y1 > top - s.size / 2 for s in below)
+def _headline_below(heads: list[tuple[float, float]], top: float) -> bool:
+    """Whether a headline (negated top, size) sits in the row starting at `top`, just below a gap."""
+    return any(top <= head < top + size / 2 for head, size in heads)
 
 
 def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -31,6 +31,10 @@ MAX_OCR_PAGES = 100
 """Scanned pages read by OCR from one file; the rest are reported. OCR takes about 10 s a page on two
 cores, so this bounds one file to about a quarter of an hour; split a longer scanned book."""
 
+MAX_PAGE_SEGMENTS = 5000
+"""A page whose text falls into more separate pieces than this (a broadsheet has about 1,500 line pieces)
+is reported: ordering pieces costs more the more there are, and such a page is a chart or a hostile file."""
+
 MIN_TEXT_GLYPHS = 8
 """A page with fewer text-layer characters than this is treated as scanned (a folio alone is not text)."""
 
@@ -114,7 +118,10 @@ def _pdfium_page_lines(page: Any, run: _Run, number: int) -> list[PageLine]:
     finally:
         textpage.close()
     if sum(1 for g in glyphs if not g.char.isspace()) >= MIN_TEXT_GLYPHS:
-        return page_lines(segments_from_glyphs(glyphs), height, run.running)
+        segments = segments_from_glyphs(glyphs)
+        if len(segments) > MAX_PAGE_SEGMENTS:
+            return run.skip(f"text too scattered to lay out: {len(segments)} separate pieces", number)
+        return page_lines(segments, height, run.running)
     if not _has_images(page):
         return []  # a blank page (or one with a folio only): nothing to read, nothing to report
     return _ocr_page(page, width, height, run, number)

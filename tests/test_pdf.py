@@ -186,6 +186,15 @@ def test_a_page_with_too_much_text_is_reported_with_its_page(tmp_path, monkeypat
     assert skip.page == 2 and "too much text" in skip.reason and str(skip).startswith(f"{pdf} p. 2: ")
 
 
+def test_a_page_of_scattered_text_is_reported_not_laid_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(embed.pdf, "MAX_PAGE_SEGMENTS", 10)
+    corpus = read_corpus([write_pdf(tmp_path / "chart.pdf", draw_three_article_page)])
+    assert [(s.page, s.reason.split(":")[0]) for s in corpus.skipped] == [
+        (1, "text too scattered to lay out"),
+        (None, "no article text found after cleaning"),
+    ]
+
+
 def _scan_draw():
     from PIL import Image, ImageDraw
 
