@@ -3,8 +3,10 @@
 A newspaper page sets several articles in columns. Reading its characters in the order the file stores
 them, or row by row across the page, interleaves the columns (seed page 002's 「在党 况提出问题50余个」).
 Here text is first grouped into line segments that never cross a column gutter, then ordered by a
-recursive XY-cut (split at the widest vertical gutter first, else at the widest horizontal gap), so each
-column is read top to bottom before the next, and a headline spanning two columns comes before both.
+recursive XY-cut (split above a headline first, else at the widest vertical gutter, else at the widest
+horizontal gap), so each column is read top to bottom before the next, a headline spanning two columns
+comes before both, and stacked stories are read one after the other. Lines are then joined into
+paragraphs by what a typesetter does: an indented line opens a paragraph, a short line ends one.
 """
 
 from __future__ import annotations
