@@ -24,6 +24,9 @@ GUTTER_EMS = 0.8
 SPACE_EMS = 0.2
 """A gap this wide between two Latin characters is a word space (PDF text often has no space glyphs)."""
 
+OVERPRINT_EMS = 0.3
+"""The same character again within this share of an em is fake bold (printed twice, offset), not text."""
+
 ROW_TOLERANCE = 0.35
 """Characters whose bottoms differ by less than this share of their height sit on one row."""
 
@@ -120,9 +123,15 @@ def segments_from_glyphs(glyphs: Iterable[Glyph]) -> list[Segment]:
 
 def _split_row(row: list[Glyph]) -> list[Segment]:
     """Cut one row at gutters and at jumps in size (a headline beside body text)."""
+    kept = [row[0]]
+    for glyph in row[1:]:
+        prev = kept[-1]
+        # Fake bold prints each character twice, a hair apart; 谢谢 and 常常 stand a whole em apart.
+        if glyph.char != prev.char or abs(glyph.x0 - prev.x0) >= OVERPRINT_EMS * (prev.y1 - prev.y0):
+            kept.append(glyph)
     out: list[Segment] = []
-    run: list[Glyph] = [row[0]]
-    for prev, glyph in zip(row, row[1:], strict=False):
+    run: list[Glyph] = [kept[0]]
+    for prev, glyph in zip(kept, kept[1:], strict=False):
         size = max(prev.y1 - prev.y0, glyph.y1 - glyph.y0)
         ratio = (glyph.y1 - glyph.y0) / (prev.y1 - prev.y0)
         if glyph.x0 - prev.x1 > GUTTER_EMS * size or not 1 / HEADLINE_RATIO < ratio < HEADLINE_RATIO:

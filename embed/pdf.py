@@ -35,6 +35,9 @@ MAX_PAGE_SEGMENTS = 5000
 """A page whose text falls into more separate pieces than this (a broadsheet has about 1,500 line pieces)
 is reported: ordering pieces costs more the more there are, and such a page is a chart or a hostile file."""
 
+UNMAPPED_SHARE = 0.5
+"""A page whose text layer is more than this share private-use codes is read as a scan (by OCR)."""
+
 MIN_TEXT_GLYPHS = 8
 """A page with fewer text-layer characters than this is treated as scanned (a folio alone is not text)."""
 
@@ -117,6 +120,9 @@ def _pdfium_page_lines(page: Any, run: _Run, number: int) -> list[PageLine]:
             glyphs.append(Glyph(chr(code), x0, y0, x1, y1))
     finally:
         textpage.close()
+    if _unmapped(glyphs):
+        # Fonts without a Unicode map give private-use codes: the text layer is there but unreadable.
+        return _ocr_page(page, width, height, run, number, why="text layer without a Unicode map")
     if sum(1 for g in glyphs if not g.char.isspace()) >= MIN_TEXT_GLYPHS:
         segments = segments_from_glyphs(glyphs)
         if len(segments) > MAX_PAGE_SEGMENTS:
@@ -127,13 +133,22 @@ def _pdfium_page_lines(page: Any, run: _Run, number: int) -> list[PageLine]:
     return _ocr_page(page, width, height, run, number)
 
 
+def _unmapped(glyphs: list[Glyph]) -> bool:
+    """Whether most characters are private-use or replacement codes (a font with no ToUnicode map)."""
+    ink = [g.char for g in glyphs if not g.char.isspace()]
+    bad = sum(1 for c in ink if "\ue000" <= c <= "\uf8ff" or c == "\ufffd" or c < " ")
+    return len(ink) >= MIN_TEXT_GLYPHS and bad > UNMAPPED_SHARE * len(ink)
+
+
 def _has_images(page: Any) -> bool:
     import pypdfium2.raw as raw
 
     return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
-def _ocr_page(page: Any, width: float, height: float, run: _Run, number: int) -> list[PageLine]:
+def _ocr_page(
+    page: Any, width: float, height: float, run: _Run, number: int, why: str = "no text layer"
+) -> list[PageLine]:
     """A scanned page read by OCR; reported when the OCR extra is missing or the file's OCR budget spent."""
     if run.ocr_pages >= MAX_OCR_PAGES:
         return run.skip(f"scanned page not read: OCR stops after {MAX_OCR_PAGES} pages of one file", number)
@@ -142,7 +157,7 @@ def _ocr_page(page: Any, width: float, height: float, run: _Run, number: int) ->
         bitmap = page.render(scale=scale)
         segments = ocr_segments(bitmap.to_numpy(), bitmap.height)
     except OCRUnavailableError:
-        return run.skip(f"scanned page (no text layer) skipped: {INSTALL_HINT}", number)
+        return run.skip(f"scanned page ({why}) skipped: {INSTALL_HINT}", number)
     run.ocr_pages += 1
     # OCR boxes are in pixels; back to points so page bands and gaps mean the same as for text pages.
     segments = [Segment(s.text, s.x0 / scale, s.y0 / scale, s.x1 / scale, s.y1 / scale) for s in segments]

@@ -25,6 +25,11 @@ def test_glyphs_in_any_stored_order_come_out_as_row_segments_split_at_the_gutter
     assert sorted(s.text for s in segments) == ["右栏第一行", "左栏第一行", "左栏第二行"]
 
 
+def test_fake_bold_printed_twice_is_read_once_but_doubled_characters_stay():
+    glyphs = _row("谢谢大家", 0, 100) + _row("谢谢大家", 0.4, 100.2)
+    assert [s.text for s in segments_from_glyphs(glyphs)] == ["谢谢大家"]
+
+
 def test_latin_words_keep_a_space_that_the_pdf_only_drew_as_a_gap():
     glyphs = _row("GDP", 0, 100) + _row("PPP", 33, 100)
     assert [s.text for s in segments_from_glyphs(glyphs)] == ["GDP PPP"]

@@ -84,6 +84,16 @@ def test_a_page_printed_by_chromium_with_an_embedded_font_reads_the_same(tmp_pat
         assert _squeezed(article.text) == story.text, article.title
 
 
+def test_a_headline_in_fake_bold_is_read_once(tmp_path):
+    def bold_headline(c) -> None:
+        draw_one_column_page(c, RIVER)
+        c.setFont("STSong-Light", 20)
+        c.drawString(50.4, 842 - 90 + 0.2, RIVER.title)  # the same headline again, a hair to the side
+
+    (article,) = read_corpus([write_pdf(tmp_path / "bold.pdf", bold_headline)]).articles
+    assert article.title == RIVER.title and _squeezed(article.text) == RIVER.text
+
+
 def test_folio_and_running_head_are_not_text(tmp_path):
     corpus = read_corpus([write_pdf(tmp_path / "page3.pdf", draw_three_article_page)])
     text = "".join(a.title + a.text for a in corpus.articles)
@@ -193,6 +203,16 @@ def test_a_page_of_scattered_text_is_reported_not_laid_out(tmp_path, monkeypatch
         (1, "text too scattered to lay out"),
         (None, "no article text found after cleaning"),
     ]
+
+
+def test_a_text_layer_of_private_use_codes_is_treated_as_a_scan():
+    from embed.layout import Glyph
+
+    def glyphs(text: str) -> list[Glyph]:
+        return [Glyph(ch, k * 10, 0, k * 10 + 10, 10) for k, ch in enumerate(text)]
+
+    assert embed.pdf._unmapped(glyphs("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008示范"))
+    assert not embed.pdf._unmapped(glyphs("示范区召开植树动员会\ue001"))
 
 
 def _scan_draw():
