@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import re
 from pathlib import Path
@@ -61,12 +62,8 @@ def to_fullwidth(text: str) -> str:
 
 
 def ocr_available() -> bool:
-    """Whether the OCR extra can be imported."""
-    try:
-        _engine()
-    except OCRUnavailableError:
-        return False
-    return True
+    """Whether the OCR extra is installed (checked without loading its models)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("rapidocr", "onnxruntime"))
 
 
 @functools.cache

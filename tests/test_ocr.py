@@ -10,7 +10,18 @@ from embed.ocr import INSTALL_HINT, OCRUnavailableError, ocr_available, to_fullw
 
 pytest.importorskip("PIL", reason="the scanned-page fixtures are drawn with Pillow (pip install -e '.[dev]')")
 
-from format_fixtures import BRIDGE, cjk_font, draw_one_column_page, draw_scanned_page, render_scan, write_pdf
+from format_fixtures import (
+    BRIDGE,
+    JOBS,
+    PARK,
+    RIVER,
+    cjk_font,
+    draw_one_column_page,
+    draw_scanned_page,
+    draw_three_article_page,
+    render_scan,
+    write_pdf,
+)
 
 needs_ocr = pytest.mark.skipif(
     not ocr_available(), reason="OCR extra not installed: pip install -e '.[ocr]' (scripts/setup.sh --dev)"
@@ -74,6 +85,22 @@ def test_a_scanned_pdf_page_is_read_by_ocr_and_keeps_its_page_number(tmp_path):
     corpus = read_corpus([pdf])
     assert [(a.title, a.page) for a in corpus.articles][1] == (BRIDGE.title, 2)
     assert _squeezed(corpus.articles[1].text) == BRIDGE.text and corpus.skipped == ()
+
+
+@needs_ocr
+@needs_font
+def test_a_scanned_newspaper_page_with_three_articles_in_columns_comes_out_whole(tmp_path):
+    import pypdfium2
+
+    # The page is printed, then "scanned" at 200 dpi: pixels only, columns, running head and folio.
+    document = pypdfium2.PdfDocument(write_pdf(tmp_path / "printed.pdf", draw_three_article_page))
+    document[0].render(scale=200 / 72).to_pil().convert("L").save(tmp_path / "scan.png")
+    document.close()
+    (tmp_path / "printed.pdf").unlink()
+    corpus = read_corpus([tmp_path])
+    assert [a.title for a in corpus.articles] == [PARK.title, JOBS.title, RIVER.title]
+    for article, story in zip(corpus.articles, (PARK, JOBS, RIVER), strict=True):
+        assert _squeezed(article.text) == story.text, article.title
 
 
 def _without_ocr(monkeypatch) -> None:
