@@ -264,12 +264,26 @@ def page_lines(segments: Sequence[Segment], page_height: float, running: set[str
     previous: tuple[Segment, _Column] | None = None
     for seg, column in _ordered(kept, body):
         headline = seg.size >= HEADLINE_RATIO * body
-        if previous is not None and not headline and _goes_on(*previous, seg, column, body):
-            lines[-1] = PageLine(lines[-1].text + _joiner(lines[-1].text, seg.text) + seg.text)
+        if previous is None or headline != lines[-1].headline:
+            joined = False
+        elif headline:
+            joined = _wraps_headline(previous[0], seg)
+        else:
+            joined = _goes_on(*previous, seg, column, body)
+        if joined:
+            lines[-1] = PageLine(lines[-1].text + _joiner(lines[-1].text, seg.text) + seg.text, headline)
         else:
             lines.append(PageLine(seg.text, headline))
-        previous = None if headline else (seg, column)
+        previous = (seg, column)
     return lines
+
+
+def _wraps_headline(prev: Segment, seg: Segment) -> bool:
+    """Whether `seg` is the second line of a headline too long for one: same type, right below.
+
+    A kicker (引题) or subtitle is set in another size, so it stays a line of its own.
+    """
+    return abs(seg.size - prev.size) < 0.1 * prev.size and 0 <= prev.y0 - seg.y1 < 0.6 * prev.size
 
 
 def _goes_on(prev: Segment, prev_column: _Column, seg: Segment, column: _Column, body: float) -> bool:

@@ -118,6 +118,20 @@ def test_big_type_is_a_headline_and_is_never_glued_to_the_body():
     ]
 
 
+def test_a_headline_wrapped_over_two_lines_is_one_line_and_a_kicker_stays_apart():
+    segments = [
+        Segment("坚持开门整风 坚持领导带头", 0, 558, 150, 572),  # kicker, smaller type
+        Segment("示范区力促作风建设", 0, 530, 180, 550),
+        Segment("常态化长效化", 0, 506, 120, 526),
+        *_column(["本报讯会议在示范区召开，部署作风建设。", "会议要求各单位压实责任。"], 0, 480),
+    ]
+    assert page_lines(segments, 842, set()) == [
+        PageLine("坚持开门整风 坚持领导带头", headline=True),
+        PageLine("示范区力促作风建设常态化长效化", headline=True),
+        PageLine("本报讯会议在示范区召开，部署作风建设。会议要求各单位压实责任。"),
+    ]
+
+
 def test_folios_and_running_heads_in_the_page_bands_are_dropped_and_repeats_learned():
     body = _column(["正文在版心之内。"], 50, 500)
     folio = Segment("- 3 -", 280, 20, 320, 30)

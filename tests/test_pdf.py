@@ -84,6 +84,19 @@ def test_a_page_printed_by_chromium_with_an_embedded_font_reads_the_same(tmp_pat
         assert _squeezed(article.text) == story.text, article.title
 
 
+def test_a_headline_wrapped_over_two_lines_is_one_title(tmp_path):
+    title = "示范区召开2023年度优化营商环境暨“万人助万企”活动推进会议"
+
+    def page(c) -> None:
+        c.setFont("STSong-Light", 22)
+        c.drawString(50, 842 - 64, title[:20])
+        c.drawString(50, 842 - 90, title[20:])
+        draw_one_column_page(c, Story("", JOBS.paragraphs))
+
+    (article,) = read_corpus([write_pdf(tmp_path / "wrapped.pdf", page)]).articles
+    assert article.title == title and _squeezed(article.text) == JOBS.text
+
+
 def test_a_headline_in_fake_bold_is_read_once(tmp_path):
     def bold_headline(c) -> None:
         draw_one_column_page(c, RIVER)
