@@ -39,6 +39,8 @@ ARTICLE_ID_MAX_CHARS = 256
 PATH_TRICK = re.compile(r"(^|/)\.\.?(/|$)|\\|^/|[\x00-\x1f\x7f]")
 """Ids that look like file paths reaching elsewhere ("../", "./", "\\", a leading "/", control bytes)."""
 
+NOTHING_TO_SUMMARIZE = "text: nothing to summarize after cleaning (only credits, captions or promotion lines)"
+
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422, 500, 503)}
 
 router = APIRouter(responses=ERRORS)
@@ -74,8 +76,11 @@ def search(
 
 @router.post("/api/summarize", dependencies=[Depends(require_json)], tags=["summaries"])
 def summarize(body: SummarizeRequest, service: ServiceDep) -> SummarizeResponse:
-    """Extractive summary of any text: whole sentences within max_chars, plus keywords."""
-    return SummarizeResponse.from_summary(service.summarize(body.text, body.max_chars))
+    """Extractive summary of any text, cleaned as indexing cleans a page: whole sentences, plus keywords."""
+    summary = service.summarize(body.text, body.max_chars)
+    if not summary.sentences:
+        raise HTTPException(status_code=422, detail=NOTHING_TO_SUMMARIZE)
+    return SummarizeResponse.from_summary(summary)
 
 
 @router.get("/api/articles", tags=["articles"])

@@ -93,6 +93,11 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     found: bool
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="calibrated: among answers given with confidence c, about a share c hold the fact",
+    )
     message: str | None = None
     sentences: list[SentenceOut]
     passages: list[PassageOut]

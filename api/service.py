@@ -109,14 +109,20 @@ class Service:
         return ask(self.retriever, question, k=k, max_chars=self.settings.answer_max_chars)
 
     def summarize(self, text: str, max_chars: int) -> Summary:
-        """An extractive summary of loose text (general IDF: the text need not come from the archive)."""
-        from embed.summarize import summarize_text
+        """An extractive summary of loose text, cleaned as indexing cleans a page.
 
-        return summarize_text(text, max_chars=max_chars, tokenizer=self.index.tokenizer)
+        Keywords use the general IDF: the text need not come from the archive.
+        """
+        from embed.summarize import summarize_page
+
+        return summarize_page(text, max_chars=max_chars, tokenizer=self.index.tokenizer)
 
     def _corpus_idf(self) -> dict[str, float]:
         if self._idf is None:
-            self._idf = {token: self.index.idf(token) for token in self.index.doc_freq}
+            from embed.keywords import passage_idf
+
+            # The same table `policyqa summarize` builds for its own files (batch.CorpusVocabulary).
+            self._idf = passage_idf(self.index.doc_freq, self.index.bm25.num_docs)
         return self._idf
 
     def articles(self, offset: int, limit: int) -> tuple[int, list[Article]]:

@@ -1,9 +1,10 @@
-"""ROUGE-1/2/L (character F1) of our summaries beside the lead baseline on both summary dev sets.
+"""ROUGE-1/2/L (character F1) of our summaries beside lead and the greedy oracle on both summary dev sets.
 
     .venv/bin/python benchmarks/summary_quality.py [--max-chars 150 200] [--half even odd]
 
 `--half` scores every other line of each file only (even: lines 0, 2, ...): tune on one half, check on the
-other. Several budgets or halves give one table row per combination.
+other. Several budgets or halves give one table row per combination. The oracle is the greedy ROUGE-L
+oracle under the same budget rule (`embed.summary_eval.greedy_oracle`): an upper bound, not a system.
 """
 
 from __future__ import annotations
@@ -38,14 +39,17 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     if not EVAL.is_dir():
         raise SystemExit(f"{EVAL} not found: the dev sets live beside the checkout in ../shared/eval")
-    print("| set | half | budget | n | system R-1 / R-2 / R-L | lead R-1 / R-2 / R-L | ΔR-L |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    if not args.json:
+        print(
+            "| set | half | budget | n | system R-1 / R-2 / R-L | lead R-1 / R-2 / R-L | oracle R-L | ΔR-L |"
+        )
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         for half in args.half:
             for max_chars in args.max_chars:
                 for name in SETS:
                     path = _half(EVAL / name / "docs.jsonl", half, Path(tmp))
-                    _report(name, half, evaluate_summaries(path, max_chars), as_json=args.json)
+                    _report(name, half, evaluate_summaries(path, max_chars, oracle=True), as_json=args.json)
 
 
 def _report(name: str, half: str | None, r: dict, *, as_json: bool) -> None:
@@ -55,7 +59,11 @@ def _report(name: str, half: str | None, r: dict, *, as_json: bool) -> None:
     ours = " / ".join(f"{r[k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
     lead = " / ".join(f"{r['lead'][k]:.4f}" for k in ("rouge1", "rouge2", "rougeL"))
     delta = 100 * (r["rougeL"] - r["lead"]["rougeL"])
-    print(f"| {name} | {half or 'all'} | {r['max_chars']} | {r['n']} | {ours} | {lead} | {delta:+.2f} pts |")
+    oracle = r["oracle"]["rougeL"]
+    print(
+        f"| {name} | {half or 'all'} | {r['max_chars']} | {r['n']} | {ours} | {lead} | {oracle:.4f} "
+        f"| {delta:+.2f} pts |"
+    )
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(answer.message or "")
         return 0
     print("".join(f"{s.text}[{s.passage + 1}]" for s in answer.sentences))
+    print(f"  置信度 confidence {answer.confidence:.2f}")
     for i in sorted({s.passage for s in answer.sentences}):
         c = answer.hits[i].chunk
         where = f"{c.source} p. {c.page}" if c.page is not None else c.source
@@ -133,16 +134,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _print_table(result: dict) -> None:
-    """Rows of metrics side by side (search modes, or system vs lead), then the scalar extras."""
-    nested = {k: v for k, v in result.items() if isinstance(v, dict)}
+    """Rows of metrics side by side (search modes, or system vs lead), then answers beside the baselines."""
+    nested = {
+        k: v for k, v in result.items() if isinstance(v, dict) and k not in ("calibration", "baselines")
+    }
     rows = result.get("modes") or {"system": result, **nested}
-    first = next(iter(rows.values()))
-    keys = [k for k, v in first.items() if isinstance(v, int | float) and k not in ("n", "max_chars")]
-    print(f"{'n=' + str(result.get('n', '?')):10}" + "".join(f"{k:>14}" for k in keys))
+    _print_rows(rows, f"n={result.get('n', '?')}")
+    if "baselines" in result:
+        answers = {"policyqa": result, **result["baselines"]}
+        print()
+        _print_rows(
+            answers, "answers", keys=("answer_hit", "first_hit", "answer_chars", "answered", "declined")
+        )
+        calibration = result.get("calibration") or {}
+        if calibration:
+            print(f"confidence: brier {calibration['brier']:.4f}, ece {calibration['ece']:.4f}")
+
+
+def _print_rows(rows: dict[str, dict], corner: str, keys: Sequence[str] | None = None) -> None:
+    first = next(iter(rows.values()), {})
+    keys = keys or [k for k, v in first.items() if isinstance(v, int | float) and k not in ("n", "max_chars")]
+    keys = [k for k in keys if any(k in row for row in rows.values())]
+    print(f"{corner:14}" + "".join(f"{k:>14}" for k in keys))
     for name, row in rows.items():
-        print(f"{name:10}" + "".join(f"{row.get(k, float('nan')):>14.4f}" for k in keys))
-    if "answer_hit" in result:
-        print(f"answer_hit {result['answer_hit']:.4f}")
+        print(f"{name:14}" + "".join(f"{row.get(k, float('nan')):>14.4f}" for k in keys))
 
 
 def _positive_int(raw: str) -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .batch_formats import SummaryRecord, format_for, read_records, render_records
+from .chunk import ChunkSettings, chunk_article, passage_text
 from .datamodels import Article, Skip
 from .ingest import read_corpus
-from .keywords import build_idf
+from .keywords import passage_idf
 from .summarize import summarize_text
 from .tokenize import Tokenizer, learn_user_words
 
@@ -69,18 +71,29 @@ def content_hash(text: str, max_chars: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CorpusVocabulary:
-    """What keywords are weighed against: the run's own terms (kept whole) and their IDF over its articles."""
+    """What keywords are weighed against: the run's own terms (kept whole) and their IDF over its passages.
+
+    Both are made exactly as an index of the same articles makes them (terms learned from titles and
+    texts; IDF over the index's passages with their title and date, search tokens, BM25's IDF), so an
+    article's keywords here equal those of `/api/articles/{id}` on an index of the same files.
+    """
 
     user_words: tuple[str, ...] = ()
     idf: dict[str, float] | None = None
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> CorpusVocabulary:
-        """Learn the terms of `articles` and their document frequencies (one jieba pass)."""
-        texts = [f"{a.title}\n{a.text}" for a in articles]
-        user_words = tuple(learn_user_words(texts))
+        """Learn the terms of `articles` and the document frequencies of their passages."""
+        user_words = tuple(learn_user_words([t for a in articles for t in (a.title, a.text) if t]))
         tokenizer = Tokenizer(user_words)
-        return cls(user_words, build_idf(tokenizer.tokenize(t) for t in texts))
+        doc_freq: Counter[str] = Counter()
+        passages = 0
+        rules = ChunkSettings()
+        for article in articles:
+            for chunk in chunk_article(article, rules, 0):
+                doc_freq.update(set(tokenizer.tokenize_for_search(passage_text(chunk))))
+                passages += 1
+        return cls(user_words, passage_idf(doc_freq, passages))
 
 
 _VOCABULARY: tuple[Tokenizer, dict[str, float] | None] | None = None

@@ -135,6 +135,8 @@ class Answer:
     found: bool = True
     message: str | None = None
     """Why there is no answer (when `found` is false); `text` then stays empty, as it holds only copies."""
+    confidence: float = 0.0
+    """Calibrated probability that the first sentence holds the fact asked for (0..1)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's ask shape: question, answer, sentences [{text, passage, start, end}], passages."""
@@ -142,6 +144,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "found": self.found,
+            "confidence": round(self.confidence, 4),
             "message": self.message,
             "sentences": [asdict(s) for s in self.sentences],
             "passages": [hit.to_dict() for hit in self.hits],

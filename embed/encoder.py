@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -82,6 +83,63 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class StaticEncoder:
+    """An `Encoder` over a stock StaticEmbedding + Normalize model folder, read with numpy and `tokenizers`.
+
+    It computes exactly what `SentenceTransformer(path).encode(..., normalize_embeddings=True)` does for such
+    a model (the mean of the tokens' rows, L2-normalised; zero for a text with no token), without importing
+    torch and sentence-transformers: a cold `policyqa ask` spends seconds and hundreds of MB on those.
+    """
+
+    STATIC_MODULES = ("static_embedding.StaticEmbedding", "normalize.Normalize")
+    """The module types, in order, of a folder this encoder reads (as modules.json names them)."""
+
+    def __init__(self, model_dir: Path, name: str) -> None:
+        """Read the tokenizer and the embedding table of `model_dir` (see `is_static`)."""
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        (table,) = load_file(str(model_dir / "model.safetensors")).values()
+        self._table = np.ascontiguousarray(table, dtype=np.float32)
+        self.dim = int(self._table.shape[1])
+
+    @classmethod
+    def is_static(cls, model_dir: Path) -> bool:
+        """Whether `model_dir` holds a StaticEmbedding + Normalize model with its files at the top level."""
+        try:
+            modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        types = tuple(str(m.get("type", "")) for m in modules if isinstance(m, dict))
+        return (
+            len(types) == len(cls.STATIC_MODULES)
+            and all(t.endswith(want) for t, want in zip(types, cls.STATIC_MODULES, strict=True))
+            and modules[0].get("path") == ""
+            and (model_dir / "model.safetensors").is_file()
+            and (model_dir / "tokenizer.json").is_file()
+        )
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (a static model has no query instruction)."""
+        return self.encode_passages(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Unit rows: the mean of each text's token rows, normalised (inner product == cosine)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = self._tokenizer.encode_batch(
+                list(texts[start : start + BATCH_SIZE]), add_special_tokens=False
+            )
+            for row, encoding in enumerate(batch, start):
+                if encoding.ids:
+                    out[row] = self._table[encoding.ids].sum(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
 def load_encoder(model: str, model_dir: Path | None) -> Encoder:
     """Load the encoder named `model`.
 
@@ -111,6 +169,13 @@ def load_encoder(model: str, model_dir: Path | None) -> Encoder:
 def _load_builtin(model_dir: Path) -> Encoder:
     if not (model_dir / "modules.json").is_file():
         raise ModelLoadError(f"no built-in model at {model_dir} (modules.json missing): rebuild the index")
+    if StaticEncoder.is_static(model_dir):
+        from safetensors import SafetensorError
+
+        try:
+            return StaticEncoder(model_dir, BUILTIN_MODEL)
+        except (OSError, ValueError, SafetensorError) as exc:  # truncated or foreign files
+            raise ModelLoadError(f"cannot load the built-in model at {model_dir}: {exc}") from exc
     st = _sentence_transformer(str(model_dir), local_files_only=True)
     return SentenceTransformerEncoder(st, BUILTIN_MODEL)
 

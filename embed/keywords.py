@@ -75,6 +75,16 @@ def build_idf(documents: Iterable[Sequence[str]]) -> dict[str, float]:
     return {token: math.log(1.0 + n / count) for token, count in df.items()}
 
 
+def passage_idf(doc_freq: Mapping[str, int], num_docs: int) -> dict[str, float]:
+    """IDF over passages in Lucene's smoothed form, log(1 + (N - df + 0.5) / (df + 0.5)), as BM25 weighs.
+
+    The one table keywords are weighed against: `/api/articles/{id}` gives it the index's passage
+    frequencies and `policyqa summarize` counts its own articles' passages the same way, so one article
+    gets the same keywords from both.
+    """
+    return {token: math.log(1.0 + (num_docs - df + 0.5) / (df + 0.5)) for token, df in doc_freq.items()}
+
+
 def extract_keywords(
     text: str,
     k: int = 8,

@@ -110,4 +110,4 @@ def evaluate(
             build(scratch, corpus)
             return evaluate(scratch, qa_path, k=k)
     retriever = open_retriever(settings)
-    return evaluate_qa(retriever, qa_path, answer_fn=lambda q: ask(retriever, q, k=k).text)
+    return evaluate_qa(retriever, qa_path, ask_fn=lambda q: ask(retriever, q, k=k))

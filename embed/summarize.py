@@ -1,27 +1,37 @@
-"""Extractive article summaries: centrality × a news position prior, without repeats or page furniture."""
+"""Extractive article summaries: prior × centrality × learned scorer, MMR, budget rule, reading order."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from .articles import split_articles
 from .datamodels import Sentence, Summary
 from .keywords import extract_keywords, idf_lookup
 from .sentences import split_sentences
+from .summary_features import FEATURES, SentenceGraph, sentence_features
+from .summary_scorer import SummaryScorer, load_scorer
 from .tokenize import Tokenizer, tokenize
 
 MAX_CANDIDATES = 300
-"""Only the first sentences compete (with the prior below, sentence 300 weighs 1/301 of the first);
-the whole text still defines what is central. Keeps a 200,000-character input to a 300 × 300 graph."""
+"""Only the first sentences compete (the scorer rates late sentences low anyway); the whole text still
+defines what is central. Keeps a 200,000-character input to a 300 × 300 graph."""
 
 POSITION_DECAY = 1.1
 """Position prior 1 / (1 + i) ** POSITION_DECAY: news puts the event first (inverted pyramid)."""
 
 CENTRALITY_POWER = 0.5
-"""Score = prior × centrality ** CENTRALITY_POWER: centrality breaks near-ties of the prior, it does not
-overrule it (plain TextRank, with no prior, loses 2–8 ROUGE-L points to lead on news)."""
+"""Score = prior × centrality ** CENTRALITY_POWER × learned ** SCORER_POWER: centrality breaks near-ties
+of the prior, it does not overrule it (plain TextRank, with no prior, loses 2–8 ROUGE-L points to lead)."""
+
+SCORER_POWER = 0.25
+"""Weight of the learned sentence scorer (summary_scorer). Chosen on the even halves of the two summary
+dev sets (benchmarks/summary_quality.py --half even) among 0, 0.25, 0.5 and 1; larger powers let the
+training set's habits (references that skip the lead) cost points on CAIL2022."""
+
+BOILERPLATE_WEIGHT = 1e-3
+"""Score multiplier of page furniture (summary_features.BOILERPLATE): picked last, never dropped."""
 
 REDUNDANCY = 0.65
 """MMR-style discount: a candidate's score is multiplied by 1 - REDUNDANCY × (max cosine to the picks)."""
@@ -31,20 +41,7 @@ OVERSHOOT = 0.1
 than this share of the budget, a shorter candidate worth nearly as much (NEAR_BEST) is taken instead."""
 
 NEAR_BEST = 0.75
-"""How near (share of the best gain) a shorter candidate must come to replace an overshooting one.
-OVERSHOOT, NEAR_BEST, REDUNDANCY and POSITION_DECAY were set on split halves of the two summary dev sets
-(benchmarks/summary_quality.py --half): every half gains on lead at budgets 150 and 200 with these values."""
-
-BOILERPLATE = re.compile(
-    r"^[（(【\[][^（()）】\]]{0,60}[）)】\]][。.]?$"  # a lone bracketed byline: （记者 郭树勋）
-    r"|^[【\[]?(?:来源|编辑|责编|责任编辑|免责声明|特别声明|打开APP)"  # source, editor and disclaimer lines
-    r"|本文来自|版权归|转载请|点击此处"
-)
-"""Sentences that are page furniture, not news: a summary takes them only when nothing else is left.
-The lead baseline keeps them; headlines (原标题：…) and datelines (本报讯 近日，…) are content and stay."""
-
-BOILERPLATE_WEIGHT = 1e-3
-"""Score multiplier of a boilerplate sentence: below any real sentence, so picked last, never dropped."""
+"""How near (share of the best gain) a shorter candidate must come to replace an overshooting one."""
 
 DUPLICATE_COSINE = 0.9
 """A candidate this similar to a pick says the same thing again (reprinted lead, repeated slogan): never
@@ -87,6 +84,7 @@ def summarize_text(
     idf: Mapping[str, float] | None = None,
     keywords: int = KEYWORDS,
     tokenizer: Tokenizer | None = None,
+    scorer: SummaryScorer | None = None,
 ) -> Summary:
     """An extractive summary of one article: whole sentences copied verbatim, in reading order, plus keywords.
 
@@ -97,6 +95,7 @@ def summarize_text(
         keywords: how many keywords to return.
         tokenizer: the index's tokenizer, whose user words keep local names whole (王家鹏, not 王家);
             the shared default tokenizer when None.
+        scorer: rates each sentence (how likely a summary draws on it); the shipped model when None.
 
     Returns:
         A `Summary`; blank text gives an empty one.
@@ -109,9 +108,7 @@ def summarize_text(
     words = extract_keywords(text, keywords, idf, tokens=[t for ts in tokens for t in ts])
     if len(sentences) <= 1:
         return _summary(sentences, list(range(len(sentences))), words)
-    scores, similarity = score_sentences(tokens, idf)
-    boilerplate = np.array([bool(BOILERPLATE.search(s.text)) for s in sentences[: len(scores)]])
-    scores = np.where(boilerplate, scores * BOILERPLATE_WEIGHT, scores)
+    scores, similarity = score_sentences(text, sentences, tokens, idf, scorer)
     lengths = [len(s.text) for s in sentences]
     picks = _select_mmr(scores, similarity, lengths[: len(scores)], max_chars)
     short = max_chars - sum(lengths[i] for i in picks)
@@ -120,16 +117,64 @@ def summarize_text(
     return _summary(sentences, picks, words)
 
 
-def score_sentences(
-    tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score the first MAX_CANDIDATES sentences: position prior × centrality ** CENTRALITY_POWER.
+def page_text(text: str) -> str:
+    """Loose text cleaned as `policyqa index` cleans a page, for summarizing.
 
-    Centrality is the mean of two views over TF-IDF sentence vectors, each scaled to max 1: LexRank
-    (how much the other candidates point to a sentence) and cosine to the whole text's centroid.
+    The same steps as indexing (`articles.split_articles`): layout and photo credits, captions, promotion
+    lines (扫码关注…) and OCR repeats are dropped and broken lines rejoined; headline lines are set apart
+    from the body, so a title is never read as (or glued to) the first sentence. A page holding several
+    articles gives their bodies in page order. Empty when nothing is left.
+    """
+    return "\n".join(article.text for article in split_articles(text, stem="text", source=""))
+
+
+def summarize_page(
+    text: str,
+    max_chars: int = 200,
+    *,
+    idf: Mapping[str, float] | None = None,
+    keywords: int = KEYWORDS,
+    tokenizer: Tokenizer | None = None,
+) -> Summary:
+    """`summarize_text` of `page_text(text)`: what `/api/summarize` answers for pasted or raw page text."""
+    return summarize_text(page_text(text), max_chars, idf=idf, keywords=keywords, tokenizer=tokenizer)
+
+
+def score_sentences(
+    text: str,
+    sentences: Sequence[Sentence],
+    tokens: Sequence[Sequence[str]],
+    idf: Mapping[str, float] | None = None,
+    scorer: SummaryScorer | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score the first MAX_CANDIDATES sentences; page furniture is scored last.
+
+    Score = position prior × centrality ** CENTRALITY_POWER × learned ** SCORER_POWER. Centrality is the
+    mean of two views over TF-IDF sentence vectors, each scaled to max 1: LexRank and cosine to the whole
+    text's centroid. The learned score is the shipped scorer's probability that a reference summary draws
+    on the sentence.
 
     Returns:
         (scores of the candidates, their cosine similarity matrix).
+    """
+    graph, similarity = sentence_graph(tokens, idf)
+    rows = sentence_features(text, sentences, graph)
+    learned = (scorer or load_scorer()).score(rows)
+    centrality = (graph.lexrank + _unit_max(graph.centroid_cosine)) / 2
+    prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
+    scores = prior * centrality**CENTRALITY_POWER * learned**SCORER_POWER
+    boilerplate = rows[:, FEATURES.index("boilerplate")] > 0
+    return np.where(boilerplate, scores * BOILERPLATE_WEIGHT, scores), similarity
+
+
+def sentence_graph(
+    tokens: Sequence[Sequence[str]], idf: Mapping[str, float] | None = None
+) -> tuple[SentenceGraph, np.ndarray]:
+    """Similarities and centrality of the first MAX_CANDIDATES sentences over TF-IDF sentence vectors.
+
+    Returns:
+        (the graph the features read: cosine to the whole text's centroid and to the first sentence,
+        LexRank scaled to max 1, content words per sentence; the candidates' cosine similarity matrix).
     """
     rows = _tfidf_rows(tokens, idf)
     vocab: dict[str, int] = {}
@@ -149,9 +194,13 @@ def score_sentences(
     for token, column in vocab.items():
         direction[column] = centroid[token] / norm
     similarity = candidates @ candidates.T
-    centrality = (_unit_max(lexrank(similarity)) + _unit_max(np.maximum(candidates @ direction, 0.0))) / 2
-    prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
-    return prior * centrality**CENTRALITY_POWER, similarity
+    graph = SentenceGraph(
+        centroid_cosine=np.maximum(candidates @ direction, 0.0),
+        first_cosine=similarity[:, 0].copy(),
+        lexrank=_unit_max(lexrank(similarity)),
+        content_tokens=np.array([len(t) for t in tokens[: len(candidates)]], dtype=np.float64),
+    )
+    return graph, similarity
 
 
 def lexrank(similarity: np.ndarray, damping: float = DAMPING, iterations: int = 30) -> np.ndarray:

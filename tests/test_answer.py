@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embed.answer import NOT_FOUND, answer_question
+from embed.answer_ranker import load_ranker
 from embed.datamodels import Chunk, Hit
 from embed.errors import EmptyQueryError
 from embed.qa_eval import is_relevant
@@ -29,20 +31,31 @@ def make_hits(passages: list[str]) -> list[Hit]:
     ]
 
 
-def test_a_date_question_is_answered_with_the_sentence_holding_the_date():
-    answer = answer_question("沁泉湖公园什么时候开园？", make_hits(PASSAGES))
+# Selection tests never decline: they check which sentences lead, not where the not-found line is drawn.
+ALWAYS = replace(load_ranker(), threshold=0.0)
+
+
+def test_a_date_question_leads_with_the_sentence_holding_the_date():
+    answer = answer_question("沁泉湖公园什么时候开园？", make_hits(PASSAGES), ranker=ALWAYS)
     assert answer.found
-    assert "明年5月1日" in answer.text
+    assert "明年5月1日" in answer.sentences[0].text
 
 
-def test_an_amount_question_prefers_the_sentence_with_the_figure():
-    answer = answer_question("示范区固定资产投资增长了多少？", make_hits(PASSAGES))
-    assert "19.5%" in answer.text
+def test_an_amount_question_leads_with_the_figure_and_stops_there():
+    answer = answer_question("示范区固定资产投资增长了多少？", make_hits(PASSAGES), ranker=ALWAYS)
+    assert "19.5%" in answer.sentences[0].text
+    assert len(answer.sentences) == 1  # one fact asked, one sentence: the budget is a ceiling, not a target
+
+
+def test_a_two_part_question_gets_the_other_half_in_a_second_sentence():
+    answer = answer_question("沁泉湖公园什么时候开园，总投资多少？", make_hits(PASSAGES), ranker=ALWAYS)
+    assert len(answer.sentences) == 2
+    assert "明年5月1日" in answer.text and "3.2亿元" in answer.text
 
 
 def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():
     hits = make_hits(PASSAGES)
-    answer = answer_question("示范区有哪些重点工作？", hits)
+    answer = answer_question("示范区有哪些重点工作？", hits, ranker=ALWAYS)
     assert answer.sentences
     for sentence in answer.sentences:
         passage = hits[sentence.passage].chunk.text
@@ -51,38 +64,43 @@ def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():
 
 
 def test_a_sentence_ending_in_a_colon_brings_the_list_it_announces():
-    answer = answer_question("新型城镇化有哪七项重点工作？", make_hits(PASSAGES))
-    assert "一是突出规划引领。" in answer.text
+    answer = answer_question("新型城镇化有哪七项重点工作？", make_hits(PASSAGES), ranker=ALWAYS)
+    assert "部署了七项重点工作：" in answer.sentences[0].text
+    assert answer.sentences[1].text.startswith("\n一是突出规划引领。") or "一是突出规划引领。" in answer.text
+
+
+def test_a_list_question_gets_the_items_that_follow_in_the_budget():
+    answer = answer_question("新型城镇化有哪七项重点工作？", make_hits(PASSAGES), ranker=ALWAYS)
+    assert "二是建好中心城区。" in answer.text and "三是完善基础设施。" in answer.text
+    assert "会议要求各部门高度重视。" not in answer.text  # the list ended there
 
 
 def test_the_answer_keeps_the_budget_rule_only_the_last_sentence_crosses_it():
-    hits = make_hits(PASSAGES)
-    answer = answer_question("示范区沁泉湖公园投资开园情况", hits, max_chars=60)
-    lengths = [len(s.text) for s in answer.sentences]
-    # Sentences are shown in reading order, not pick order: whichever was picked last, the others
-    # must have been shorter than the budget together, so the total minus the longest one is.
-    assert lengths and sum(lengths) - max(lengths) < 60
+    answer = answer_question(
+        "沁泉湖公园什么时候开园，总投资多少？", make_hits(PASSAGES), max_chars=20, ranker=ALWAYS
+    )
+    assert [len(s.text) >= 20 for s in answer.sentences] == [True]  # the first already spent the budget
 
 
 def test_a_colon_never_pulls_its_continuation_past_a_spent_budget():
     text = "沁泉湖公园明年5月1日正式开园，开园安排如下：\n一是免费开放。\n二是预约入园。"
-    answer = answer_question("沁泉湖公园什么时候开园？", make_hits([text]), max_chars=10)
+    answer = answer_question("沁泉湖公园什么时候开园？", make_hits([text]), max_chars=10, ranker=ALWAYS)
     assert [s.text for s in answer.sentences] == ["沁泉湖公园明年5月1日正式开园，开园安排如下："]
 
 
-def test_sentences_of_one_passage_appear_in_reading_order():
-    answer = answer_question("沁泉湖公园什么时候开园，投资多少？", make_hits(PASSAGES))
-    by_passage: dict[int, list[int]] = {}
-    for s in answer.sentences:
-        by_passage.setdefault(s.passage, []).append(s.start)
-    assert all(starts == sorted(starts) for starts in by_passage.values())
-
-
-def test_an_unrelated_question_gets_a_plain_not_found_instead_of_random_sentences():
-    answer = answer_question("量子计算机的工作原理是什么？", make_hits(PASSAGES))
+def test_an_unrelated_question_gets_a_plain_not_found_instead_of_random_sentences(fake_encoder):
+    answer = answer_question("量子计算机的工作原理是什么？", make_hits(PASSAGES), encoder=fake_encoder)
     assert not answer.found
     assert answer.text == "" and answer.message == NOT_FOUND
     assert answer.sentences == ()
+    assert 0.0 <= answer.confidence < load_ranker().threshold
+
+
+def test_an_answer_carries_a_confidence_at_or_above_the_threshold(fake_encoder):
+    answer = answer_question("沁泉湖公园什么时候开园？", make_hits(PASSAGES), encoder=fake_encoder)
+    assert answer.found
+    assert load_ranker().threshold <= answer.confidence <= 1.0
+    assert answer.to_dict()["confidence"] == round(answer.confidence, 4)
 
 
 def test_no_hits_means_not_found():
@@ -97,21 +115,21 @@ def test_a_question_without_content_words_is_an_empty_query():
 
 def test_an_encoder_can_be_given_and_the_answer_still_cites_real_sentences(fake_encoder):
     hits = make_hits(PASSAGES)
-    answer = answer_question("沁泉湖公园什么时候开园？", hits, encoder=fake_encoder)
-    assert "明年5月1日" in answer.text
+    answer = answer_question("沁泉湖公园什么时候开园？", hits, encoder=fake_encoder, ranker=ALWAYS)
+    assert "明年5月1日" in answer.sentences[0].text
     assert all(hits[s.passage].chunk.text[s.start : s.end] == s.text for s in answer.sentences)
 
 
 def test_overlapping_passages_do_not_repeat_a_sentence():
     text = PASSAGES[0]
     hits = make_hits([text, text])
-    answer = answer_question("沁泉湖公园什么时候开园？", hits)
+    answer = answer_question("沁泉湖公园什么时候开园，总投资多少？", hits, ranker=ALWAYS)
     texts = [s.text for s in answer.sentences]
     assert len(texts) == len(set(texts))
 
 
 @pytest.mark.slow
-def test_answers_on_cmrc_hold_the_answer_string_for_most_questions(shared_eval):
+def test_answers_on_cmrc_lead_with_the_answer_string_for_most_questions(shared_eval):
     """CMRC with the gold passage and its neighbours as hits (retrieval-independent check of selection)."""
     folder = shared_eval / "cmrc2018_retrieval"
     corpus = {}
@@ -124,9 +142,9 @@ def test_answers_on_cmrc_hold_the_answer_string_for_most_questions(shared_eval):
         gold = corpus[q["context_id"]]
         chunks = [gold[s.start : s.end] for s in split_sentences(gold)]
         passages = ["".join(chunks[i : i + 6]) for i in range(0, len(chunks), 6)]
-        answer = answer_question(q["question"], make_hits(passages))
-        hit += is_relevant(answer.text, q["answers"])
-    assert hit / len(queries) >= 0.8
+        answer = answer_question(q["question"], make_hits(passages), ranker=ALWAYS)
+        hit += is_relevant(answer.sentences[0].text, q["answers"])
+    assert hit / len(queries) >= 0.7
 
 
 @settings(max_examples=60, deadline=None)

@@ -68,7 +68,14 @@ def test_ask_returns_sentences_copied_from_cited_passages(client: TestClient) ->
         passage = body["passages"][s["passage"]]
         assert passage["text"][s["start"] : s["end"]] == s["text"]
         assert s["text"] in body["answer"]
-    assert "296亩" in body["answer"]
+    assert "296亩" in body["sentences"][0]["text"]  # the sentence holding the fact leads
+    assert body["found"] is True and 0.0 <= body["confidence"] <= 1.0
+
+
+def test_an_unanswerable_question_is_declined_with_its_confidence(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "身份证到期了，换新证要带哪些材料？"}).json()
+    assert body["found"] is False and body["answer"] == "" and body["sentences"] == []
+    assert 0.0 <= body["confidence"] < 0.5 and body["message"]
 
 
 def test_ask_defaults_top_k_to_five(client: TestClient) -> None:

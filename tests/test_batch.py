@@ -173,3 +173,39 @@ def test_batch_keywords_keep_the_corpus_terms_whole(tmp_path):
     records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert "四城联创" in records["000_ad2b75026808bc19#1"]["keywords"]
     assert "沁泉湖公园" in records["000_ad2b75026808bc19#4"]["keywords"]
+
+
+def test_an_articles_keywords_and_summary_are_the_same_from_batch_and_api(seeds_dir, tmp_path, fake_encoder):
+    from api.service import Service
+    from embed.config import Settings
+    from embed.index import build_index
+    from embed.ingest import read_corpus
+    from embed.retrieve import Retriever
+
+    settings = Settings(index_dir=tmp_path / "index")
+    index = build_index(read_corpus([seeds_dir]).articles, settings, fake_encoder)
+    service = Service(Retriever(index, fake_encoder), settings)
+    out = tmp_path / "out.jsonl"
+    summarize_corpus([seeds_dir], out, "jsonl", max_chars=settings.summary_max_chars, progress=False)
+    rows = read_jsonl(out)
+    assert len(rows) >= 30
+    for row in rows[:30]:
+        _, summary = service.article(row["id"])
+        assert row["keywords"] == list(summary.keywords), row["id"]
+        assert row["summary"] == summary.text, row["id"]
+
+
+def test_a_raw_page_is_cleaned_before_its_articles_are_summarized(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "获取更多精彩资讯，\n请扫码关注“示范区\n头条”微信公众号\n编辑:陈彬\n版式:汪洋校对:张雪晖\n\n"
+        "沁泉湖公园正式开园迎客\n\n本报讯(记者郭树勋)5月1日上午,沁泉湖公园正式开园迎客。"
+        "公园总面积约296亩,其中水域面积120亩。\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    summarize_corpus([page], out, "jsonl", max_chars=2000, progress=False)
+    (row,) = read_jsonl(out)
+    assert row["title"] == "沁泉湖公园正式开园迎客"
+    assert row["summary"].startswith("本报讯")
+    assert not any(noise in row["summary"] for noise in ("扫码", "版式", "校对", "编辑"))

@@ -120,3 +120,40 @@ def test_the_builtin_model_needs_its_folder(tmp_path: Path) -> None:
         load_encoder("builtin", None)
     with pytest.raises(ModelLoadError, match="rebuild"):
         load_encoder("builtin", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def static_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from embed.builtin_model import train_builtin_model
+
+    texts = [
+        "沁泉湖公园明年5月1日开园。公园总投资3.2亿元。",
+        "大沙河生态治理项目占地4354亩。示范区召开会议。",
+    ]
+    return train_builtin_model(texts * 4, tmp_path_factory.mktemp("static"), seed=3)
+
+
+def test_the_builtin_model_is_read_without_sentence_transformers_and_encodes_the_same(
+    static_model: Path,
+) -> None:
+    from embed.encoder import StaticEncoder, _sentence_transformer
+
+    fast = load_encoder("builtin", static_model)
+    assert isinstance(fast, StaticEncoder)
+    reference = SentenceTransformerEncoder(_sentence_transformer(str(static_model), True), "builtin")
+    texts = ["沁泉湖公园什么时候开园？", "", "！！", "大沙河治理占地多少亩", "GDP 5G abc 123"]
+    assert fast.dim == reference.dim
+    assert np.allclose(fast.encode_queries(texts), reference.encode_queries(texts), atol=1e-5)
+    assert np.allclose(fast.encode_passages(texts), reference.encode_passages(texts), atol=1e-5)
+
+
+def test_a_static_model_with_a_truncated_table_is_a_model_load_error(
+    static_model: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    broken = tmp_path / "model"
+    shutil.copytree(static_model, broken)
+    (broken / "model.safetensors").write_bytes((broken / "model.safetensors").read_bytes()[:100])
+    with pytest.raises(ModelLoadError, match="cannot load the built-in model"):
+        load_encoder("builtin", broken)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from embed.keywords import build_idf, extract_keywords, idf_lookup
+import math
+
+import pytest
+
+from embed.keywords import build_idf, extract_keywords, idf_lookup, passage_idf
 from embed.tokenize import Tokenizer
 
 TEXT = (
@@ -52,3 +56,25 @@ def test_speech_enumerations_and_exhortations_are_not_keywords():
     keywords = extract_keywords(text, k=8)
     assert {"安全", "生产"} <= set(keywords)
     assert not {"一要", "二要", "三要", "四要", "务必", "必须", "确保"} & set(keywords)
+
+
+def test_passage_idf_is_bm25s_smoothed_idf_rarest_highest():
+    idf = passage_idf({"示范区": 9, "沁泉湖": 1}, num_docs=10)
+    assert idf["沁泉湖"] > idf["示范区"] > 0
+    assert idf["沁泉湖"] == pytest.approx(math.log(1 + (10 - 1 + 0.5) / 1.5))
+
+
+def test_the_api_and_the_batch_weigh_keywords_with_the_same_table(tmp_path, fake_encoder):
+    from embed.batch import CorpusVocabulary
+    from embed.config import Settings
+    from embed.datamodels import Article
+    from embed.index import build_index
+
+    articles = [
+        Article(f"a{i}", f"标题{i}", f"示范区召开第{i}次会议。沁泉湖公园建设顺利。会议部署了任务{i}。", "t")
+        for i in range(4)
+    ]
+    index = build_index(articles, Settings(index_dir=tmp_path / "index"), fake_encoder)
+    vocabulary = CorpusVocabulary.of(articles)
+    assert vocabulary.user_words == index.user_words
+    assert vocabulary.idf == passage_idf(index.doc_freq, index.bm25.num_docs)

@@ -108,6 +108,33 @@ def test_asking_shows_a_cited_answer_with_highlighted_passages(page) -> None:
     WebDriverWait(page, WAIT_S).until(lambda d: "flash" in card.get_attribute("class"))
 
 
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_after_a_question_the_view_rests_on_the_answer(page, size) -> None:
+    page.set_window_size(*size)
+    _ask(page, "沁泉湖公园的总面积是多少？")  # a first exchange fills the log, so the second must scroll
+    reply = _ask(page, "大沙河生态治理")
+    answer = reply.find_element(By.CSS_SELECTOR, ".answer")
+
+    def answer_in_view(d) -> bool:
+        box = d.execute_script(
+            "const r = arguments[0].getBoundingClientRect(), l = document.getElementById('log')"
+            ".getBoundingClientRect(); return [r.top, r.bottom, l.top, l.bottom];",
+            answer,
+        )
+        return box[0] >= box[2] - 1 and box[0] < box[3]
+
+    WebDriverWait(page, WAIT_S).until(answer_in_view)
+    assert reply.find_elements(By.CSS_SELECTOR, ".passage")  # the passages are below, not scrolled to
+
+
+def test_an_answer_shows_its_confidence_in_words_not_scaled_scores(page) -> None:
+    reply = _ask(page, "沁泉湖公园的总面积是多少？")
+    badge = reply.find_element(By.CSS_SELECTOR, ".answer .confidence")
+    assert badge.text in ("把握较大", "有一定把握", "把握不大，请核对原文")
+    assert "%" in badge.get_attribute("title")
+    assert "相关度" not in reply.text
+
+
 def test_a_hostile_question_is_shown_as_text_and_never_runs(page) -> None:
     hostile = '<img src=x onerror="window.__pwned=1"> 公园 <script>window.__pwned=2</script>'
     reply = _ask(page, hostile)

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from embed.config import Settings
-from embed.datamodels import Article, Chunk, Hit
+from embed.datamodels import Answer, AnswerSentence, Article, Chunk, Hit
 from embed.index import build_index
-from embed.qa_eval import QAItem, evaluate_qa, is_relevant, read_qa, score_ranking
+from embed.qa_eval import QAItem, calibration, evaluate_qa, is_relevant, read_qa, score_answers, score_ranking
 from embed.retrieve import Retriever
 
 ARTICLES = [
@@ -59,14 +59,16 @@ def test_evaluate_reports_every_mode_and_the_answer_hit_rate(tmp_path, fake_enco
             {"qid": "3", "question": "的了吗", "answers": ["不存在的答案"], "context_id": "d#3"},
         ],
     )
-    result = evaluate_qa(retriever, qa, answer_fn=lambda q: "明年5月1日开园" if "沁泉湖" in q else "")
+    result = evaluate_qa(
+        retriever, qa, ask_fn=lambda q: _answer(q, "明年5月1日开园。" if "沁泉湖" in q else "")
+    )
     assert result["n"] == 3 and result["mode"] == "hybrid"
     assert set(result["modes"]) == {"bm25", "dense", "hybrid"}
     for metrics in result["modes"].values():
         assert metrics["recall@1"] == pytest.approx(2 / 3, abs=1e-3)
         assert metrics["doc@1"] == pytest.approx(2 / 3, abs=1e-3)
     assert result["recall@5"] == result["modes"]["hybrid"]["recall@5"]
-    assert result["answer_hit"] == pytest.approx(1 / 3)
+    assert result["answer_hit"] == pytest.approx(1 / 3, abs=1e-3)
 
 
 def test_a_malformed_line_names_the_file_and_line(tmp_path):
@@ -95,3 +97,57 @@ def test_doc_at_1_counts_only_questions_that_name_their_article(tmp_path):
     qa.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     result = evaluate_qa(OneHit(), qa, modes=("hybrid",))
     assert result["doc@1"] == 1.0 and result["recall@1"] == 1.0
+
+
+def _answer(question: str, *texts: str, confidence: float = 0.9) -> Answer:
+    """An answer of the given sentences (none: declined), citing passage 0."""
+    sentences = tuple(AnswerSentence(t, 0, 0, len(t)) for t in texts if t)
+    text = "".join(s.text for s in sentences)
+    return Answer(question, text, sentences, (), found=bool(sentences), confidence=confidence)
+
+
+def test_answers_are_scored_on_the_first_sentence_length_and_declines(tmp_path):
+    items = [
+        QAItem("1", "开园？", ("5月1日",)),
+        QAItem("2", "投资？", ("3亿元",)),
+        QAItem("3", "面积？", ("296亩",)),
+        QAItem("4", "门票？", ()),
+        QAItem("5", "高考？", ()),
+    ]
+    answers = [
+        _answer("开园？", "5月1日开园。"),  # first sentence holds it
+        _answer("投资？", "项目位于示范区。", "总投资3亿元。"),  # holds it, but not first
+        _answer("面积？"),  # declined although answerable
+        _answer("门票？"),  # rightly declined
+        _answer("高考？", "分数线另行公布。", confidence=0.8),  # answered though unanswerable
+    ]
+    scores = score_answers(items, answers)
+    assert scores["answer_hit"] == pytest.approx(2 / 3, abs=1e-3)
+    assert scores["first_hit"] == pytest.approx(1 / 3, abs=1e-3)
+    assert scores["answered"] == pytest.approx(2 / 3, abs=1e-3)
+    assert scores["declined"] == 0.5
+    assert scores["answer_chars"] == (len("5月1日开园。") + len("项目位于示范区。总投资3亿元。")) / 2
+    # Three answers given at 0.9, 0.9 and 0.8: one holds the fact first.
+    assert scores["calibration"]["brier"] == pytest.approx((0.1**2 + 0.9**2 + 0.8**2) / 3, abs=1e-3)
+
+
+def test_calibration_error_is_zero_when_confidence_matches_the_hit_rate():
+    pairs = [(0.5, True), (0.5, False), (0.9, True)] * 10
+    perfect = calibration([(0.5, True), (0.5, False)] * 10)
+    assert perfect["ece"] == 0.0 and perfect["bins"] == [[0.5, 0.5, 20]]
+    assert calibration(pairs)["ece"] > 0.0
+
+
+def test_the_baselines_answer_from_the_same_passages_in_the_same_run(tmp_path, fake_encoder):
+    retriever = Retriever(build_index(ARTICLES, Settings(index_dir=tmp_path), fake_encoder), fake_encoder)
+    qa = _write(tmp_path, [{"qid": "1", "question": "沁泉湖公园什么时候开园？", "answers": ["明年5月1日"]}])
+    result = evaluate_qa(retriever, qa, modes=("hybrid",), ask_fn=lambda q: ask_with(retriever, q))
+    assert set(result["baselines"]) == {"best_sentence", "lead"}
+    for baseline in result["baselines"].values():
+        assert set(baseline) >= {"answer_hit", "first_hit", "answer_chars"}
+        assert baseline["answer_hit"] == baseline["first_hit"]  # one sentence each
+
+
+def ask_with(retriever: Retriever, question: str) -> Answer:
+    hits = retriever.search(question, k=5)
+    return Answer(question, "", (), tuple(hits), found=False)

@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embed.sentences import split_sentences
-from embed.summarize import _fit_budget, lead_summary, select_by_budget, summarize_text
+from embed.summarize import (
+    _fit_budget,
+    lead_summary,
+    page_text,
+    select_by_budget,
+    summarize_page,
+    summarize_text,
+)
 from embed.tokenize import Tokenizer
 
 ARTICLE = (
@@ -164,3 +171,36 @@ def test_any_text_gives_whole_sentences_in_order_within_the_budget_rule(text, bu
     assert picked or not originals
     if sum(lengths) < budget:  # stopping short of the budget only when the text has run out
         assert len(picked) == len(originals)
+
+
+RAW_PAGE = (
+    "获取更多精彩资讯，\n请扫码关注“示范区\n头条”微信公众号\n编辑:陈彬\n版式:汪洋校对:张雪晖\n\n"
+    "示范区召开重点工作推进会\n\n"
+    "本报讯(记者付凯明)9月15日上午,示范区召开全区重点工作推进会议。会议部署了当前重点工作。\n"
+    "会议要求,各部门要狠抓落实,确保完成全年目标任务。\n"
+)
+
+
+def test_a_raw_page_is_cleaned_and_its_headline_set_apart_before_summarizing():
+    body = page_text(RAW_PAGE)
+    assert body.startswith("本报讯") and "示范区召开重点工作推进会\n" not in body
+    assert not any(noise in body for noise in ("扫码", "公众号", "版式", "校对", "编辑"))
+    summary = summarize_page(RAW_PAGE, max_chars=30)
+    assert summary.sentences[0].startswith("本报讯(记者付凯明)9月15日上午")
+    assert summarize_page("编辑:陈彬\n版式:汪洋").text == ""
+
+
+def test_the_learned_score_changes_the_ranking_but_not_the_budget_rule():
+    from embed.linear_model import LinearModel
+    from embed.summary_features import FEATURES
+    from embed.summary_scorer import SummaryScorer
+
+    n = len(FEATURES)
+    weights = np.zeros(n)
+    weights[FEATURES.index("numbers")] = -50.0  # a scorer that wants no figures
+    averse = SummaryScorer(LinearModel(FEATURES, np.zeros(n), np.ones(n), weights, 0.0), {})
+    text = "全年新开工项目36个，总投资128亿元。示范区召开工作会议。会议听取了各部门汇报。"
+    default = summarize_text(text, max_chars=12)
+    no_figures = summarize_text(text, max_chars=12, scorer=averse)
+    assert default.sentences[0] == "全年新开工项目36个，总投资128亿元。"
+    assert no_figures.sentences == ("示范区召开工作会议。", "会议听取了各部门汇报。")

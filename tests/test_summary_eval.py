@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from embed.summary_eval import evaluate_summaries, read_summary_examples
+from embed.summary_eval import evaluate_summaries, greedy_oracle, read_summary_examples
 
 ROWS = [
     {
@@ -55,3 +55,24 @@ def test_a_malformed_line_names_the_file_and_line(tmp_path):
 def test_an_empty_file_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="no examples"):
         evaluate_summaries(write(tmp_path, []))
+
+
+def test_the_greedy_oracle_takes_what_the_reference_says_in_reading_order():
+    sentences = ["天气晴朗。", "沁泉湖公园明年5月1日开园。", "公园占地600亩。", "市民很期待。"]
+    picks = greedy_oracle(sentences, "沁泉湖公园明年5月1日开园，占地600亩。", max_chars=100)
+    assert picks == [1, 2]
+    assert greedy_oracle(sentences, "毫不相干", max_chars=100) == []  # nothing shared
+
+
+def test_the_greedy_oracle_stops_once_the_budget_is_reached():
+    sentences = ["甲乙丙丁。", "戊己庚辛。", "壬癸子丑。"]
+    assert greedy_oracle(sentences, "甲乙丙丁戊己庚辛壬癸子丑", max_chars=5) == [0]
+    assert greedy_oracle(sentences, "甲乙丙丁戊己庚辛壬癸子丑", max_chars=6) == [0, 1]
+
+
+def test_the_oracle_is_reported_only_when_asked_and_bounds_both_systems(tmp_path):
+    path = write(tmp_path, ROWS)
+    assert "oracle" not in evaluate_summaries(path, max_chars=20)
+    report = evaluate_summaries(path, max_chars=20, oracle=True)
+    assert report["oracle"]["n"] == 2
+    assert report["oracle"]["rougeL"] >= max(report["rougeL"], report["lead"]["rougeL"])

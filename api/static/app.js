@@ -68,6 +68,21 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // After a reply the view rests on the question and its answer, not on the bottom of the last passage card.
+  function showAnswer(msg) {
+    const question = msg.previousElementSibling || msg;
+    log.scrollTop = Math.max(0, question.offsetTop - log.offsetTop - 8);
+  }
+
+  // The confidence, calibrated on the server (about that share of such answers hold the fact), in words.
+  function confidenceWords(confidence) {
+    const c = Number(confidence);
+    if (!Number.isFinite(c)) return null;
+    if (c >= 0.7) return { text: "把握较大", cls: "high" };
+    if (c >= 0.4) return { text: "有一定把握", cls: "medium" };
+    return { text: "把握不大，请核对原文", cls: "low" };
+  }
+
   function addMessage(role, className) {
     const msg = el("article", `msg ${role}${className ? " " + className : ""}`);
     log.appendChild(msg);
@@ -130,6 +145,13 @@
 
   function renderAnswer(msgId, data) {
     const box = el("div", "answer");
+    const words = data.found !== false && data.sentences && data.sentences.length
+      ? confidenceWords(data.confidence) : null;
+    if (words) {
+      const badge = el("span", `confidence ${words.cls}`, words.text);
+      badge.title = `置信度 ${Math.round(Number(data.confidence) * 100)}%`;
+      box.appendChild(badge);
+    }
     if (data.sentences && data.sentences.length) {
       data.sentences.forEach((s, i) => {
         box.appendChild(el("span", "sentence", s.text));
@@ -197,7 +219,6 @@
     meta.appendChild(el("span", "date", passage.date || "日期不详"));
     const page = passage.page ? ` p. ${passage.page}` : ""; // PDF page the article starts on
     meta.appendChild(el("span", "source", (passage.source || passage.article_id) + page));
-    meta.appendChild(el("span", "score", `相关度 ${Number(passage.score).toFixed(3)}`));
     card.appendChild(meta);
 
     const highlights = (passage.highlights || []).map(([start, end]) => ({ start, end, cls: "hl" }));
@@ -249,6 +270,7 @@
       msg.classList.remove("pending");
       renderReply(msg, data);
       remember(question, data);
+      showAnswer(msg);
     } catch (err) {
       msg.textContent = "";
       msg.classList.remove("pending");
@@ -259,10 +281,10 @@
       retry.type = "button";
       retry.addEventListener("click", () => ask(question));
       msg.appendChild(retry);
+      scrollToEnd();
     } finally {
       busy = false;
       send.disabled = false;
-      scrollToEnd();
     }
   }
 

@@ -1,0 +1,142 @@
+"""Which features and regularisation the answer ranker uses: top-sentence accuracy on the dev sets.
+
+The ranker is trained on synthetic questions only (as scripts/train_answer_ranker.py does, on a smaller
+archive here for speed); this script then asks, on each dev set, how often the top-ranked candidate
+sentence holds an answer string (threshold 0: never declining), for:
+- the plain baselines: IDF-weighted question-word coverage, and coverage of the asking clause (focus);
+- the shipped feature set at several regularisation strengths;
+- the shipped set without each feature, and with passage-position features added (rank, fused score,
+  first sentence of its passage), which the shipped set leaves out.
+
+    .venv/bin/python benchmarks/answer_ranker_features.py [--articles 900] [--keep /tmp/pq]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from embed.answer_features import FEATURES, candidate_sentences, sentence_features
+from embed.answer_ranker import SENTENCE_C
+from embed.config import Settings
+from embed.linear_model import fit_linear
+from embed.pipeline import build, open_retriever
+from embed.qa_eval import is_relevant, read_qa
+from embed.synthetic_questions import make_questions
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+EVAL = SHARED / "eval"
+NEWS = SHARED / "train" / "news_corpus" / "docs.jsonl.gz"
+DEV = {
+    "seeds dev": ("seeds", [EVAL / "seeds_qa" / "dev.jsonl"]),
+    "seeds para": (
+        "seeds",
+        [EVAL / "seeds_qa" / "paraphrased_dev.jsonl", REPO / "benchmarks/data/seeds_paraphrase.jsonl"],
+    ),
+    "news": ("news", [EVAL / "news_archive" / "dev.jsonl"]),
+    "cmrc600": ("cmrc", [EVAL / "cmrc2018_retrieval" / "queries.jsonl"]),
+}
+CORPORA = {
+    "seeds": [REPO / "seeds"],
+    "news": [EVAL / "news_archive" / "corpus.jsonl"],
+    "cmrc": [EVAL / "cmrc2018_retrieval" / "corpus.jsonl"],
+}
+EXTRA = ("passage_prior", "passage_score", "first_in_passage")
+
+
+def samples_with_position(retriever, questions):
+    """(rows with EXTRA columns appended, labels) per question; questions are (text, answers)."""
+    out = []
+    for text, answers in questions:
+        hits = retriever.search(text, k=5)
+        candidates = candidate_sentences(hits)
+        terms = list(dict.fromkeys(retriever.index.tokenizer.tokenize(text)))
+        if not candidates or not terms:
+            continue
+        rows = sentence_features(text, terms, candidates, retriever.encoder)
+        extra = np.array(
+            [
+                [1 / (1 + c.passage), min(max(hits[c.passage].score, 0), 1), c.position == 0]
+                for c in candidates
+            ],
+            dtype=float,
+        )
+        labels = np.array([is_relevant(c.text, answers) for c in candidates], dtype=float)
+        out.append((np.hstack([rows, extra]), labels))
+    return out
+
+
+def synthetic(articles: int, seed: int = 13):
+    with gzip.open(NEWS, "rt", encoding="utf-8") as handle:
+        texts = [t for t in (json.loads(line)["text"] for line in handle) if 300 <= len(t) <= 3000]
+    texts = random.Random(seed).sample(texts, articles)
+    indexed, questions = make_questions(texts, [], random.Random(seed), near_share=0.0)
+    tmp = Path(tempfile.mkdtemp(prefix="policyqa-features-"))
+    corpus = tmp / "archive.jsonl"
+    lines = (json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(indexed))
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build(Settings(index_dir=tmp / "index"), [corpus])
+    retriever = open_retriever(Settings(index_dir=tmp / "index"))
+    return samples_with_position(retriever, [(q.text, [q.answer]) for q in questions])
+
+
+def dev_samples(root: Path):
+    out = {}
+    for name, (corpus, paths) in DEV.items():
+        folder = root / corpus
+        if not (folder / "manifest.json").exists():
+            build(Settings(index_dir=folder), CORPORA[corpus])
+        items = [it for p in paths for it in read_qa(p) if it.answerable][:600]
+        out[name] = samples_with_position(
+            open_retriever(Settings(index_dir=folder)), [(i.question, i.answers) for i in items]
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=900)
+    parser.add_argument("--keep", type=Path, help="dev indexes here, reused when there")
+    args = parser.parse_args()
+    names = list(FEATURES) + list(EXTRA)
+    train = [s for s in synthetic(args.articles) if s[1].any()]
+    dev = dev_samples(args.keep or Path(tempfile.mkdtemp(prefix="policyqa-dev-")))
+    print(f"{'ranker':34}" + "".join(f"{k:>12}" for k in dev))
+
+    def report(label, score):
+        rates = [np.mean([y[int(np.argmax(score(x)))] for x, y in rows]) for rows in dev.values()]
+        print(f"{label:34}" + "".join(f"{r:12.3f}" for r in rates))
+
+    def variant(label, feats, c=SENTENCE_C):
+        cols = [names.index(f) for f in feats]
+        model = fit_linear(
+            np.concatenate([x[:, cols] for x, _ in train]),
+            np.concatenate([y for _, y in train]),
+            tuple(feats),
+            c,
+        )
+        report(label, lambda x: model.logit(x[:, cols]))
+
+    report(
+        "baseline: coverage", lambda x: x[:, names.index("coverage")] + 1e-3 * x[:, names.index("log_chars")]
+    )
+    report(
+        "baseline: focus coverage",
+        lambda x: x[:, names.index("focus")] + 1e-3 * x[:, names.index("coverage")],
+    )
+    for c in (0.001, SENTENCE_C, 0.1, 1.0):
+        variant(f"shipped features, C={c}", list(FEATURES), c)
+    for feature in FEATURES:
+        variant(f"  without {feature}", [f for f in FEATURES if f != feature])
+    variant("  with passage position", names)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The learned answer ranker: sentence scores and a calibrated answer confidence, from a shipped JSON file.
+
+Two logistic regressions over standardised readable features, both learned from synthetic questions
+(`scripts/train_answer_ranker.py`):
+- the sentence model scores each candidate (FEATURES of `embed.answer_features`): is this the sentence
+  that holds the fact?
+- the confidence model turns the best candidate's evidence (CONFIDENCE_FEATURES) into the probability
+  that the answer's first sentence holds the fact, trained on questions the archive can and cannot answer,
+  so that `found` can be decided on it.
+Inference is a dot product (`embed.linear_model`): no learning library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .answer_features import FEATURES
+from .linear_model import LinearModel, fit_linear
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .synthetic_questions import Sample
+
+RANKER_FILE = Path(__file__).parent / "data" / "answer_ranker.json"
+"""The shipped weights; rebuilt by `scripts/train_answer_ranker.py`."""
+
+SENTENCE_C = 0.01
+"""Inverse regularisation of the sentence model. Synthetic questions make some features (the asked type)
+near-perfect signals that real questions do not; strong regularisation keeps their weights modest.
+Chosen among 0.001-1.0 on the dev sets (top-sentence accuracy), the only thing chosen there."""
+
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "top_logit",  # the sentence model's score of the best candidate
+    "margin",  # how far the best candidate is ahead of the second
+    "top_coverage",  # IDF-weighted share of the question's words in the best candidate
+    "top_dense",  # cosine of the best candidate and the question
+    "passage_dense",  # cosine of the top passage and the question (absolute: is the archive on topic?)
+)
+"""Answer-level evidence, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRanker:
+    """The sentence model and the confidence model, with the threshold below which an answer is declined."""
+
+    sentence: LinearModel
+    confidence: LinearModel
+    threshold: float
+    """Answers with confidence below this are declined (`found: false`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the shipped file's shape)."""
+        return {
+            "sentence": self.sentence.to_dict(),
+            "confidence": self.confidence.to_dict(),
+            "threshold": self.threshold,
+        }
+
+
+def confidence_features(logits: np.ndarray, features: np.ndarray, passage_dense: float) -> np.ndarray:
+    """CONFIDENCE_FEATURES of a question's best candidate, from the candidates' logits and feature rows."""
+    order = np.argsort(-logits, kind="stable")
+    top = int(order[0])
+    margin = float(logits[top] - logits[order[1]]) if len(order) > 1 else 0.0
+    column = {name: features[top, i] for i, name in enumerate(FEATURES)}
+    return np.array([logits[top], margin, column["coverage"], column["dense"], passage_dense])
+
+
+def save_ranker(ranker: AnswerRanker, path: Path = RANKER_FILE) -> None:
+    """Write the ranker as readable JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ranker.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_ranker(path: Path = RANKER_FILE) -> AnswerRanker:
+    """The shipped ranker (read once per process)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return AnswerRanker(
+        LinearModel.from_dict(data["sentence"], FEATURES),
+        LinearModel.from_dict(data["confidence"], CONFIDENCE_FEATURES),
+        float(data["threshold"]),
+    )
+
+
+def fit_ranker(samples: Sequence[Sample], threshold: float, c: float = SENTENCE_C) -> AnswerRanker:
+    """Fit the sentence model on answerable questions, then the confidence model on all of them."""
+    answerable = [s for s in samples if s.labels.any()]
+    rows = np.concatenate([s.rows for s in answerable])
+    labels = np.concatenate([s.labels for s in answerable])
+    sentence = fit_linear(rows, labels, FEATURES, c=c)
+    evidence = np.stack(
+        [confidence_features(sentence.logit(s.rows), s.rows, s.passage_dense) for s in samples]
+    )
+    right = np.array([s.labels[int(np.argmax(sentence.logit(s.rows)))] for s in samples])
+    confidence = fit_linear(evidence, right, CONFIDENCE_FEATURES)
+    return AnswerRanker(sentence, confidence, threshold)

@@ -1,0 +1,83 @@
+"""A logistic regression over standardised, named features: the answer ranker's and the summary scorer's.
+
+Inference is numpy only; fitting uses scikit-learn, a training-time dependency (the training scripts). The
+JSON form lists each feature's weight, mean and scale side by side, so a reader sees what counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+DIGITS = 6
+"""Stored numbers are rounded to this many decimals: a rebuild from the same data gives the same bytes."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LinearModel:
+    """sigmoid(((x - mean) / scale) @ coef + intercept) over the features `names`, in that order."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds of each row (rows: [n, len(names)]); empty for no rows."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        """Probability of each row."""
+        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+
+    def weights(self) -> dict[str, float]:
+        """Each feature's standardised weight."""
+        return dict(zip(self.names, self.coef.tolist(), strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the intercept, and per feature its weight, mean and scale."""
+        return {
+            "intercept": self.intercept,
+            "features": {
+                name: {"weight": float(w), "mean": float(m), "scale": float(s)}
+                for name, w, m, s in zip(self.names, self.coef, self.mean, self.scale, strict=True)
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], names: Sequence[str]) -> LinearModel:
+        """Read `to_dict`'s form back; the file must list exactly the features the code computes."""
+        table = data["features"]
+        if tuple(table) != tuple(names):
+            raise ValueError(
+                f"the model file lists features {list(table)}, the code computes {list(names)}: retrain it"
+            )
+        mean, scale, coef = (
+            np.array([table[name][key] for name in names], dtype=np.float64)
+            for key in ("mean", "scale", "weight")
+        )
+        return cls(tuple(names), mean, scale, coef, float(data["intercept"]))
+
+
+def fit_linear(rows: np.ndarray, labels: np.ndarray, names: Sequence[str], c: float = 1.0) -> LinearModel:
+    """Fit an L2-regularised logistic regression (inverse strength `c`) on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature carries no information; keep it harmless
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((rows - mean) / scale, labels)
+    return LinearModel(
+        tuple(names),
+        np.round(mean, DIGITS),
+        np.round(scale, DIGITS),
+        np.round(model.coef_[0].astype(np.float64), DIGITS),
+        round(float(model.intercept_[0]), DIGITS),
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embed.answer_features import (
+    FEATURES,
+    asked_unit,
+    candidate_sentences,
+    focus_terms,
+    holds_type,
+    holds_unit,
+    question_types,
+    sentence_features,
+)
+from embed.datamodels import Chunk, Hit
+from embed.tokenize import tokenize
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("沁泉湖公园什么时候开园？", ("date",)),
+        ("总投资多少？", ("number",)),
+        ("项目由哪家公司建设？", ("who",)),
+        ("公交车场建在哪里？", ("place",)),
+        ("有哪些重点工作？", ("list",)),
+        ("为什么要拆迁？", ("why",)),
+        ("哪天开工，要投多少钱？", ("number", "date")),
+        ("示范区概况", ()),
+    ],
+)
+def test_the_question_type_is_what_it_asks_for(question, kinds):
+    assert question_types(question) == kinds
+
+
+def test_a_date_is_not_a_figure_for_a_how_many_question():
+    assert not holds_type("会议于8月18日召开。", ["number"])
+    assert holds_type("会议于8月18日召开，部署了七项工作。", ["number"])
+    assert holds_type("会议于8月18日召开。", ["date"])
+
+
+def test_the_asked_unit_must_count_a_figure_in_the_sentence():
+    assert asked_unit("示范区占了几家？") == "家"
+    assert asked_unit("一共要投多少钱？") == "元"
+    assert asked_unit("沁泉湖公园什么时候开园？") is None
+    assert holds_unit("示范区恒成橡胶等7家企业通过评审。", "家")
+    assert holds_unit("总投资161.3亿元。", "元")
+    assert not holds_unit("国家级企业。", "家")
+
+
+def test_the_focus_is_the_clause_that_asks():
+    question = "7月5日那次集中开工的项目，一共计划投多少？"
+    terms = tokenize(question)
+    assert set(focus_terms(question, terms)) == {"一共", "计划", "投"}
+    assert focus_terms("沁泉湖公园", ["沁泉湖", "公园"]) == ["沁泉湖", "公园"]  # nothing asked: all words
+
+
+def test_every_candidate_gets_one_row_of_every_feature(fake_encoder):
+    texts = ["沁泉湖公园明年5月1日开园。公园总投资3.2亿元。", "公园总投资3.2亿元。示范区召开会议。"]
+    hits = [Hit(Chunk(i, f"a#{i}", "题", t, 0, len(t)), 1.0) for i, t in enumerate(texts)]
+    candidates = candidate_sentences(hits)
+    assert [c.text for c in candidates] == [
+        "沁泉湖公园明年5月1日开园。",
+        "公园总投资3.2亿元。",
+        "示范区召开会议。",
+    ]
+    question = "沁泉湖公园什么时候开园？"
+    rows = sentence_features(question, tokenize(question), candidates, fake_encoder)
+    assert rows.shape == (3, len(FEATURES)) and np.isfinite(rows).all()
+    column = dict(zip(FEATURES, rows.T, strict=True))
+    assert column["type_match"].tolist() == [1.0, 0.0, 0.0]
+    assert column["coverage"][0] == column["coverage"].max() == 1.0
