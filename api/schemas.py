@@ -68,6 +68,7 @@ class PassageOut(BaseModel):
     source: str
     date: str | None
     highlights: list[tuple[int, int]]
+    page: int | None = Field(default=None, description="PDF page the article starts on (an addition)")
     start: int = Field(description="where text begins in the whole article (an addition to the contract)")
     end: int = Field(description="where text ends in the whole article")
 

@@ -79,7 +79,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(f"  置信度 confidence {answer.confidence:.2f}")
     for i in sorted({s.passage for s in answer.sentences}):
         c = answer.hits[i].chunk
-        print(f"  [{i + 1}] {c.title}（{c.date or '日期不详'}，{c.source}）")
+        where = f"{c.source} p. {c.page}" if c.page is not None else c.source
+        print(f"  [{i + 1}] {c.title}（{c.date or '日期不详'}，{where}）")
     return 0
 
 

@@ -49,6 +49,7 @@ def chunk_article(article: Article, settings: Settings | ChunkSettings, first_id
             end=end,
             source=article.source,
             date=article.date,
+            page=article.page,
         )
         for i, (start, end) in enumerate(spans)
     ]

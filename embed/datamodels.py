@@ -24,6 +24,8 @@ class Article:
     year: int | None = None
     year_basis: YearBasis | None = None
     byline: tuple[str, ...] = ()
+    page: int | None = None
+    """The page the article starts on, for paged files (PDF); None for the others."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -32,14 +34,17 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Skip:
-    """An input that was reported and skipped: which file (and line), and why."""
+    """An input that was reported and skipped: which file (and line or page), and why."""
 
     path: str
     reason: str
     line: int | None = None
+    page: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        if self.page is not None:
+            where = f"{where} p. {self.page}"
         return f"{where}: {self.reason}"
 
 
@@ -74,6 +79,8 @@ class Chunk:
     end: int
     source: str = ""
     date: str | None = None
+    page: int | None = None
+    """The page of the source file the article starts on (PDF), for the citation; None otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -102,6 +109,8 @@ class Hit:
             "source": c.source,
             "date": c.date,
             "highlights": [list(h) for h in self.highlights],
+            # An addition to the contract's PASSAGE: the PDF page the passage's article starts on.
+            "page": c.page,
         }
 
 

@@ -246,6 +246,7 @@ CHUNK_TYPES: dict[str, Any] = {
     "end": int,
     "source": str,
     "date": str | None,
+    "page": int | None,
 }
 ARTICLE_TYPES: dict[str, Any] = {
     "article_id": str,
@@ -256,6 +257,7 @@ ARTICLE_TYPES: dict[str, Any] = {
     "year": int | None,
     "year_basis": str | None,
     "byline": list,
+    "page": int | None,
 }
 """Field types of the stored records. Checksums catch damage, not a file rewritten with its checksum;
 such a file must fail here, at load, rather than as a 500 on some later request."""

@@ -1,4 +1,4 @@
-"""Reading the corpus: walk paths, detect encodings, read pages, HTML and JSONL, report what is skipped."""
+"""Reading the corpus: walk paths, decode pages, HTML and JSONL, hand PDF/Word/scans on; report skips."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from pathlib import Path
 from .articles import derive_title, drop_reprints, find_byline, find_date, split_articles
 from .clean import INLINE_PHOTO_CREDIT, clean_text, is_photo_news
 from .datamodels import Article, Corpus, Skip
+from .documents import UnreadableDocumentError
+from .readers import DOCUMENT_SUFFIXES, legacy_reason, read_document
+from .webpage import extract_webpage
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +104,13 @@ def _walk(root: Path, skipped: list[Skip]) -> Iterator[Path]:
 
 def _supported(path: Path, skipped: list[Skip]) -> bool:
     suffix = path.suffix.lower()
-    if suffix in PAGE_SUFFIXES or suffix in JSONL_SUFFIXES:
+    if suffix in PAGE_SUFFIXES or suffix in JSONL_SUFFIXES or suffix in DOCUMENT_SUFFIXES:
         return True
-    kinds = ", ".join(sorted(PAGE_SUFFIXES | JSONL_SUFFIXES))
+    legacy = legacy_reason(suffix)
+    if legacy:
+        skipped.append(Skip(str(path), legacy))
+        return False
+    kinds = ", ".join(sorted(PAGE_SUFFIXES | JSONL_SUFFIXES | DOCUMENT_SUFFIXES))
     skipped.append(Skip(str(path), f"unsupported file type {suffix or '(none)'!r}; expected one of {kinds}"))
     return False
 
@@ -121,11 +128,8 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
     files_read = 0
     for path in iter_files(paths, skipped):
         try:
-            if path.suffix.lower() in JSONL_SUFFIXES:
-                found = list(_read_jsonl(path, ids, skipped))
-            else:
-                found = split_articles(read_page(path, skipped), _unique_stem(path, stems), str(path))
-        except _Unreadable as exc:
+            found = _read_file(path, ids, stems, skipped)
+        except (_Unreadable, UnreadableDocumentError) as exc:
             skipped.append(Skip(str(path), str(exc)))
             continue
         files_read += 1
@@ -167,6 +171,27 @@ def _shown_source(path: Path, roots: list[Path]) -> str:
             relative = path.relative_to(root)
             return (Path(root.name) / relative).as_posix() if root.name else relative.as_posix()
     return path.name
+
+
+def _read_file(path: Path, ids: dict[str, str], stems: dict[str, Path], skipped: list[Skip]) -> list[Article]:
+    """The articles of one file, by its type."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return list(_read_jsonl(path, ids, skipped))
+    if suffix in DOCUMENT_SUFFIXES:
+        _open_regular(path)[0].close()  # a FIFO or a device named .pdf would hang or flood the reader
+        return read_document(path, _unique_stem(path, stems), skipped)
+    if suffix in {".html", ".htm"}:
+        html = decode_bytes(_read_bytes(path), str(path), skipped)
+        page = extract_webpage(html)
+        if page is None:
+            return split_articles(html_to_text(html), _unique_stem(path, stems), str(path))
+        # A saved web page is one article; its title and date come from the page's metadata.
+        article = article_from_record(
+            f"{_unique_stem(path, stems)}#1", page.text, str(path), page.title, page.date
+        )
+        return [article] if article else []
+    return split_articles(read_page(path, skipped), _unique_stem(path, stems), str(path))
 
 
 def _unique_stem(path: Path, stems: dict[str, Path]) -> str:

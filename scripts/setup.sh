@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install policyqa into ./.venv: idempotent, and quick when nothing changed.
 #   scripts/setup.sh          runtime only (what `policyqa serve` needs)
-#   scripts/setup.sh --dev    plus test tools, and Debian's chromium for the browser test when we are root
+#   scripts/setup.sh --dev    plus test tools and the OCR extra, and (when we are root) Debian's chromium for
+#                             the browser test and a CJK font (fonts-wqy-microhei) for the scanned-page fixtures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ if [ "$have" != "$want" ] && [ "$have" != "${want% dev=*} dev=1" ]; then
   "${pip[@]}" "torch==2.13.0"
   if [ "$dev" = 1 ]; then
     say "installing policyqa with its test tools (sentence-transformers, faiss, jieba, bm25s, fastapi, pytest...)"
-    "${pip[@]}" -e ".[dev]"
+    "${pip[@]}" -e ".[dev,ocr]"
   else
     say "installing policyqa (sentence-transformers, faiss, jieba, bm25s, fastapi...)"
     "${pip[@]}" -e .
@@ -46,5 +47,15 @@ if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
       >/dev/null) || echo "setup: could not install chromium; the browser test will be skipped" >&2
   else
     echo "setup: chromium not installed and not root; the browser test will be skipped" >&2
+  fi
+fi
+
+if [ "$dev" = 1 ] && [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  # The scanned-page tests render Chinese text to an image; without a CJK font they skip and say why.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei \
+      >/dev/null) || echo "setup: could not install fonts-wqy-microhei; the scanned-page tests will be skipped" >&2
+  else
+    echo "setup: fonts-wqy-microhei not installed and not root; the scanned-page tests will be skipped" >&2
   fi
 fi

@@ -86,7 +86,16 @@ def test_binary_empty_undecodable_and_unsupported_files_are_reported(edge_corpus
     assert "binary" in reasons[("binary.txt", None)]
     assert reasons[("empty.txt", None)] == "empty file"
     assert "unknown encoding" in reasons[("latin1.txt", None)]
-    assert "unsupported file type '.pdf'" in reasons[("notes.pdf", None)]
+    assert "corrupt or truncated PDF" in reasons[("notes.pdf", None)]
+
+
+def test_an_unsupported_file_type_is_reported_with_the_types_read(tmp_path):
+    (tmp_path / "table.xlsx").write_bytes(b"PK")
+    (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
+    corpus = read_corpus([tmp_path])
+    (reason,) = [s.reason for s in corpus.skipped]
+    assert "unsupported file type '.xlsx'" in reason and ".pdf" in reason and ".docx" in reason
+    assert len(corpus.articles) == 1
 
 
 def test_the_run_counts_what_was_taken_and_skipped(edge_corpus, caplog):

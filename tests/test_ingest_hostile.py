@@ -168,3 +168,15 @@ def test_a_relative_folder_keeps_its_own_name_in_the_source(tmp_path: Path, monk
     monkeypatch.chdir(tmp_path)
     assert [a.source for a in read_corpus(["seeds"]).articles] == ["seeds/a.txt"]
     assert [a.source for a in read_corpus(["."]).articles] == ["seeds/a.txt"]
+
+
+def test_a_fifo_named_like_a_document_is_skipped_not_opened(tmp_path):
+    import os
+
+    from embed.ingest import read_corpus
+
+    os.mkfifo(tmp_path / "scan.pdf")
+    (tmp_path / "page.txt").write_text("沁泉湖公园明年5月1日正式开园。", encoding="utf-8")
+    corpus = read_corpus([tmp_path])
+    assert [a.source for a in corpus.articles] == [f"{tmp_path.name}/page.txt"]
+    assert any("scan.pdf" in s.path and "not a regular file" in s.reason for s in corpus.skipped)

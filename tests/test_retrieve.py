@@ -76,7 +76,7 @@ def test_highlights_are_offsets_of_query_words_in_the_passage(retriever):
 
 def test_hit_to_dict_has_the_contract_passage_shape(retriever):
     d = retriever.search("城中村改造", k=1)[0].to_dict()
-    assert set(d) == {"id", "text", "score", "article_id", "title", "source", "date", "highlights"}
+    assert set(d) == {"id", "text", "score", "article_id", "title", "source", "date", "highlights", "page"}
     assert d["article_id"] == "a#3" and d["date"] is None and isinstance(d["id"], str)
 
 

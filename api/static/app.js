@@ -217,7 +217,8 @@
 
     const meta = el("div", "meta");
     meta.appendChild(el("span", "date", passage.date || "日期不详"));
-    meta.appendChild(el("span", "source", passage.source || passage.article_id));
+    const page = passage.page ? ` p. ${passage.page}` : ""; // PDF page the article starts on
+    meta.appendChild(el("span", "source", (passage.source || passage.article_id) + page));
     card.appendChild(meta);
 
     const highlights = (passage.highlights || []).map(([start, end]) => ({ start, end, cls: "hl" }));
