@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embed.answer import NOT_FOUND, answer_question
+from embed.answer_baselines import best_sentence
 from embed.answer_ranker import load_ranker
 from embed.datamodels import Chunk, Hit
 from embed.errors import EmptyQueryError
@@ -129,22 +130,28 @@ def test_overlapping_passages_do_not_repeat_a_sentence():
 
 
 @pytest.mark.slow
-def test_answers_on_cmrc_lead_with_the_answer_string_for_most_questions(shared_eval):
-    """CMRC with the gold passage and its neighbours as hits (retrieval-independent check of selection)."""
+def test_on_cmrc_the_first_sentence_holds_the_answer_as_often_as_the_plain_baseline_does(shared_eval):
+    """CMRC with the gold passage cut into passages as hits (a retrieval-independent check of selection).
+
+    Without an encoder (lexical features only) the ranker must still match the best-sentence baseline.
+    """
     folder = shared_eval / "cmrc2018_retrieval"
     corpus = {}
     for line in (folder / "corpus.jsonl").open(encoding="utf-8"):
         row = json.loads(line)
         corpus[row["id"]] = row["text"]
     queries = [json.loads(line) for line in (folder / "queries.jsonl").open(encoding="utf-8")][:300]
-    hit = 0
+    ours = baseline = 0
     for q in queries:
         gold = corpus[q["context_id"]]
         chunks = [gold[s.start : s.end] for s in split_sentences(gold)]
         passages = ["".join(chunks[i : i + 6]) for i in range(0, len(chunks), 6)]
-        answer = answer_question(q["question"], make_hits(passages), ranker=ALWAYS)
-        hit += is_relevant(answer.sentences[0].text, q["answers"])
-    assert hit / len(queries) >= 0.7
+        hits = make_hits(passages)
+        ours += is_relevant(
+            answer_question(q["question"], hits, ranker=ALWAYS).sentences[0].text, q["answers"]
+        )
+        baseline += is_relevant(best_sentence(q["question"], hits).text, q["answers"])
+    assert ours >= baseline and ours / len(queries) >= 0.65
 
 
 @settings(max_examples=60, deadline=None)
