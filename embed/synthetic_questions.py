@@ -48,11 +48,6 @@ TOPIC_SHARE = 0.5
 """Chance that a question also names its article's topic: a word of the article's first sentence, as people
 say which meeting or project they mean. This makes the lead sentences the decoys they are in real use."""
 
-WHAT_SHARE = 0.3
-"""Share of questions that hide a plain word and ask 什么: most real questions are not about a figure or a
-date, and a ranker trained on typed questions alone learns to trust the asked type more than it should."""
-
-_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _CLAUSE = re.compile(r"[，,；;：:]")
 _SPACE = re.compile(r"\s+")
 
@@ -75,12 +70,6 @@ class Sample:
     passage_dense: float
 
 
-def _what_facts(sentence: str) -> list[tuple[str, str]]:
-    """Words of `sentence` that a 什么 question can ask for: content words of 2-4 Chinese characters, once."""
-    words = default_tokenizer().tokenize(sentence)
-    return [(w, "什么") for w in dict.fromkeys(words) if _CJK_WORD.fullmatch(w) and sentence.count(w) == 1]
-
-
 def make_question(sentence: str, rng: random.Random, topic: str = "") -> Question | None:
     """Hide one fact of `sentence` and ask for it, or None when the sentence has no usable fact.
 
@@ -91,8 +80,6 @@ def make_question(sentence: str, rng: random.Random, topic: str = "") -> Questio
     found = [(m.group(), word) for pattern, word in FACTS for m in pattern.finditer(sentence)]
     names = (ORG_BOUNDARY.sub("", m.group()) for m in ORGANISATION.finditer(sentence))
     found += [(name, "哪个单位") for name in names if len(name) >= 4]
-    if rng.random() < WHAT_SHARE:
-        found = _what_facts(sentence) or found
     if not found:
         return None
     fact, word = rng.choice(found)

@@ -2,35 +2,23 @@ from __future__ import annotations
 
 import random
 
-from embed import synthetic_questions
 from embed.synthetic_questions import make_question, make_questions
 
 SENTENCE = "示范区今年实施重点工业项目49个，总投资161.3亿元，计划9月30日前全部开工。"
 LEAD = "示范区召开重点项目建设推进会。"
 
 
-def test_a_question_hides_one_fact_and_asks_for_it_with_the_matching_word(monkeypatch):
-    monkeypatch.setattr(synthetic_questions, "WHAT_SHARE", 0.0)
-    questions = [make_question(SENTENCE, random.Random(seed), LEAD) for seed in range(20)]
-    assert sum(q is not None for q in questions) >= 15  # too few words left over is the only refusal
-    for question in filter(None, questions):
-        assert question.answerable
+def test_a_question_hides_one_fact_and_asks_for_it_with_the_matching_word():
+    for seed in range(20):
+        question = make_question(SENTENCE, random.Random(seed), LEAD)
+        assert question is not None and question.answerable
         assert question.answer in SENTENCE and question.answer not in question.text
         asked = {"9月30日": "什么时候", "49个": "多少个", "161.3亿元": "多少亿元"}[question.answer]
         assert asked in question.text and question.text.endswith("？")
 
 
-def test_a_sentence_without_a_fact_makes_no_question_but_a_what_question(monkeypatch):
-    monkeypatch.setattr(synthetic_questions, "WHAT_SHARE", 0.0)
+def test_a_sentence_without_a_fact_makes_no_question():
     assert make_question("会议要求各部门高度重视，抓好落实。", random.Random(1)) is None
-    monkeypatch.setattr(synthetic_questions, "WHAT_SHARE", 1.0)
-    question = make_question("会议要求各部门高度重视，抓好落实。", random.Random(1))
-    assert (
-        question is not None
-        and "什么" in question.text
-        and question.answer in ("会议", "要求", "部门", "高度", "重视", "抓好", "落实")
-    )
-    assert question.answer not in question.text
 
 
 def test_the_same_seed_makes_the_same_questions():
