@@ -1,7 +1,8 @@
 """The built-in model with and without the shipped base model, on every retrieval dev set, in one table.
 
     .venv/bin/python benchmarks/base_model_quality.py                          # blank vs base, all sets
-    .venv/bin/python benchmarks/base_model_quality.py --variants base --sets seeds --alphas 0.4,0.5,0.6
+    .venv/bin/python benchmarks/base_model_quality.py --variants base --sets seeds --alphas 0.6,0.5,0.4
+    .venv/bin/python benchmarks/base_model_quality.py --variants base --priors 0,1000   # background IDF
     options: --base DIR (another base model)  --json out.json
 
 Variants: `blank` fits the built-in model on the archive alone, from random vectors (the model before the
@@ -26,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import embed.bm25 as bm25  # noqa: E402
 import embed.builtin_model as builtin_model  # noqa: E402
 from embed.base_model import BASE_MODEL_DIR  # noqa: E402
 from embed.config import Settings  # noqa: E402
@@ -68,8 +70,13 @@ def answerable(path: Path, folder: Path) -> Path:
     return out
 
 
-def run_set(name: str, variant: str, base: Path, alphas: list[float], scratch: Path) -> list[dict]:
-    """Build the set's index with the variant's model; evaluate bm25, dense and hybrid at each alpha."""
+def run_set(
+    name: str, variant: str, base: Path, alphas: list[float], priors: list[int], scratch: Path
+) -> list[dict]:
+    """Build the set's index with the variant's model; evaluate bm25, dense and hybrid at each alpha.
+
+    Each of `priors` adds BM25 and hybrid rows with that background weight (bm25.PRIOR_PASSAGES).
+    """
     paths, qa_files = SETS[name]
     start_from = None if variant == "blank" else base
     # build_index fits the built-in model through this function; the variant picks its starting point.
@@ -87,6 +94,12 @@ def run_set(name: str, variant: str, base: Path, alphas: list[float], scratch: P
         for alpha in alphas[1:]:
             extra = evaluate_qa(Retriever(index, encoder, alpha=alpha), qa, modes=("hybrid",))
             modes[f"hybrid a={alpha}"] = extra["modes"]["hybrid"]
+        default = bm25.PRIOR_PASSAGES
+        for prior in priors:
+            bm25.PRIOR_PASSAGES = prior  # BM25Index.scores reads it at query time
+            extra = evaluate_qa(Retriever(index, encoder, alpha=alphas[0]), qa, modes=("bm25", "hybrid"))
+            modes.update({f"{m} prior={prior}": extra["modes"][m] for m in ("bm25", "hybrid")})
+        bm25.PRIOR_PASSAGES = default
         rows.append(
             {"set": label, "group": name, "n": result["n"], "variant": variant, "build_s": round(build_s, 1)}
             | {"modes": modes}
@@ -119,17 +132,21 @@ def main() -> None:
     parser.add_argument(
         "--alphas", default=str(CONVEX_ALPHA), help="BM25 shares of the hybrid (first = default)"
     )
+    parser.add_argument(
+        "--priors", default="", help="background weights of BM25's IDF to compare, e.g. 0,1000"
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not EVAL.is_dir():
         sys.exit(f"{EVAL} not found: the dev sets live in ../shared/eval")
     alphas = [float(a) for a in args.alphas.split(",")]
+    priors = [int(p) for p in args.priors.split(",") if p]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="base-model-quality-") as scratch:
         for name in args.sets.split(","):
             for variant in args.variants.split(","):
-                rows.extend(run_set(name, variant, args.base, alphas, Path(scratch)))
+                rows.extend(run_set(name, variant, args.base, alphas, priors, Path(scratch)))
     print_table(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
