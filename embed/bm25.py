@@ -79,6 +79,8 @@ class BM25Index:
         self._model = model
         self.doc_freq = doc_freq
         self.num_docs = num_docs
+        if PRIOR_PASSAGES > 0:
+            load_background_df()  # about 0.3 s, paid here rather than by the first query
 
     @classmethod
     def build(cls, corpus_tokens: Iterable[list[str]]) -> BM25Index:
