@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,8 +27,10 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+from tokenizers import Tokenizer as HFTokenizer
 
-from .builtin_vocab import Vocabulary, build_vocabulary
+from .base_model import BASE_MODEL_DIR, BaseModel, load_base_model
+from .builtin_vocab import Vocabulary, build_vocabulary, extend_vocabulary
 from .sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,17 @@ MIN_STEPS, MAX_STEPS = 200, 400
 
 Measured on CMRC (1,953 passages): 76 steps gave dense doc@1 0.887, 200 gave 0.943, 500 no better (0.931)."""
 
+BASE_WEIGHT = 1.0
+"""Size of a word's base vector beside its archive vector, at the start of adaptation (mean norms).
+0.5, 1 and 2 measured alike (benchmarks/base_model_quality.py; hybrid recall@1 equal on the seed and news
+dev sets, dense within a question or two either way), so the plain 1 stays."""
+
+ADAPT_LEARNING_RATE = 0.05
+"""Adam step size when adapting the base model: small, so the corpus tunes what the base knows."""
+
+ADAPT_MIN_STEPS, ADAPT_MAX_STEPS = 200, 400
+"""Adaptation steps (the same EPOCHS schedule, in a narrower range): short, since the base did the work."""
+
 KEEP_FRACTION = 0.0
 """Share of pairs whose positive keeps the query sentence (ORQA keeps 10% to also reward exact overlap)."""
 
@@ -64,7 +78,11 @@ INFO_FILE = "policyqa_builtin.json"
 
 
 def train_builtin_model(
-    texts: Sequence[str], out_dir: Path, seed: int = 13, user_words: Sequence[str] = ()
+    texts: Sequence[str],
+    out_dir: Path,
+    seed: int = 13,
+    user_words: Sequence[str] = (),
+    base: Path | None = BASE_MODEL_DIR,
 ) -> Path:
     """Fit the built-in model on `texts` and save it as a sentence-transformers model in `out_dir`.
 
@@ -73,6 +91,8 @@ def train_builtin_model(
         out_dir: folder to write (created if needed); `SentenceTransformer(str(out_dir))` loads it.
         seed: makes training reproducible: same texts + seed => identical vectors.
         user_words: extra terms jieba keeps whole (e.g. learned from the corpus).
+        base: the base model to start from and adapt (see `embed.base_model`); None, or a folder without
+            one, fits the vectors on `texts` alone, from random ones.
 
     Returns:
         `out_dir`.
@@ -83,29 +103,34 @@ def train_builtin_model(
     if not any(t.strip() for t in texts):
         raise ValueError("no text to fit the built-in embedding model on")
     out_dir = Path(out_dir)
-    vocab = build_vocabulary(texts, user_words)
-    passages = _passage_sentences(vocab, texts)
+    start = load_base_model(base) if base is not None else None
     threads = torch.get_num_threads()
     # One thread: small sparse steps gain nothing from more, lose much on a busy machine, stay reproducible.
     torch.set_num_threads(1)
     try:
-        table, steps = _fit_vectors(vocab, passages, seed)
+        if start is None:
+            vocab = build_vocabulary(texts, user_words)
+            table, steps = fit_vectors(vocab, passage_sentences(vocab, texts), seed)
+        else:
+            vocab = extend_vocabulary(start.tokenizer, texts, user_words)
+            table, steps = adapt_vectors(start, vocab, passage_sentences(vocab, texts), seed)
     finally:
         torch.set_num_threads(threads)
-    _save(vocab, table, out_dir)
-    info = {"seed": seed, "dim": MODEL_DIM, "vocab": len(vocab.tokens), "texts": len(texts), "steps": steps}
+    save_model(vocab.tokenizer, table, out_dir)
+    info = {
+        "seed": seed,
+        "dim": int(table.shape[1]),
+        "vocab": len(vocab.tokens),
+        "texts": len(texts),
+        "steps": steps,
+        "base": start is not None,
+    }
     (out_dir / INFO_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    logger.info(
-        "built-in model: %d tokens, %d passages, %d steps -> %s",
-        len(vocab.tokens),
-        len(texts),
-        steps,
-        out_dir,
-    )
+    logger.info("built-in model: %s -> %s", info, out_dir)
     return out_dir
 
 
-def _passage_sentences(vocab: Vocabulary, texts: Sequence[str]) -> list[list[np.ndarray]]:
+def passage_sentences(vocab: Vocabulary, texts: Sequence[str]) -> list[list[np.ndarray]]:
     """Each passage as its sentences' content-token ids, tokenized exactly as the saved model will."""
     spans = [[s.text for s in split_sentences(t)] for t in texts]
     flat = [s for sents in spans for s in sents]
@@ -119,7 +144,23 @@ def _passage_sentences(vocab: Vocabulary, texts: Sequence[str]) -> list[list[np.
     return [p for p in out if p]
 
 
-class _StaticModel(torch.nn.Module):
+class _BagModel(torch.nn.Module):
+    """Sum-pooled, L2-normalised bags of token vectors; subclasses say what a token's vector is."""
+
+    def rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """The vectors of tokens `ids`."""
+        raise NotImplementedError
+
+    def forward(self, bags: list[np.ndarray]) -> torch.Tensor:
+        """Unit vectors of bags of token ids (sum pooling, then L2 normalisation)."""
+        ids = torch.from_numpy(np.concatenate(bags)).long()
+        unique, position = torch.unique(ids, return_inverse=True)  # each distinct token's vector once
+        offsets = torch.from_numpy(np.cumsum([0] + [len(b) for b in bags[:-1]]))
+        pooled = torch.nn.functional.embedding_bag(position, self.rows(unique), offsets, mode="sum")
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+class _StaticModel(_BagModel):
     """Token vectors = IDF x (own vector + weighted mean of character vectors); only used for training."""
 
     def __init__(self, vocab: Vocabulary, generator: torch.Generator) -> None:
@@ -148,24 +189,89 @@ class _StaticModel(torch.nn.Module):
         )
         return self.idf[ids, None] * (self.words(ids) + chars)
 
-    def forward(self, bags: list[np.ndarray]) -> torch.Tensor:
-        """Unit vectors of bags of token ids (sum pooling, then L2 normalisation)."""
-        ids = torch.from_numpy(np.concatenate(bags)).long()
-        unique, position = torch.unique(ids, return_inverse=True)  # each distinct token's vector once
-        offsets = torch.from_numpy(np.cumsum([0] + [len(b) for b in bags[:-1]]))
-        pooled = torch.nn.functional.embedding_bag(position, self.rows(unique), offsets, mode="sum")
-        return torch.nn.functional.normalize(pooled, dim=-1)
+
+class _AdaptedModel(_StaticModel):
+    """The archive's own token vectors (as `_StaticModel`) plus each token's base-model vector.
+
+    The base part carries what 65k news articles taught (开放 near 开园); the archive part gives each word
+    of the archive a vector of its own, so that within one district's news its own terms still tell
+    passages apart. A word the archive lacks (a question's everyday word) keeps only its base vector and
+    its characters: its own part starts at zero and, never seen in training, stays there.
+    """
+
+    def __init__(
+        self, vocab: Vocabulary, generator: torch.Generator, base: np.ndarray, seen: np.ndarray
+    ) -> None:
+        super().__init__(vocab, generator)
+        with torch.no_grad():
+            self.words.weight[torch.from_numpy(~seen)] = 0.0
+        self.base = torch.nn.Embedding.from_pretrained(torch.from_numpy(base), freeze=False, sparse=True)
+
+    def rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """The vectors of tokens `ids`."""
+        return super().rows(ids) + self.base(ids)
 
 
-def _fit_vectors(vocab: Vocabulary, passages: list[list[np.ndarray]], seed: int) -> tuple[np.ndarray, int]:
-    """Train the token vectors on sentence-vs-rest-of-passage pairs; return the baked table and the steps."""
-    generator = torch.Generator().manual_seed(seed)
-    model = _StaticModel(vocab, generator)
-    rng = random.Random(seed)
+def fit_vectors(
+    vocab: Vocabulary,
+    passages: list[list[np.ndarray]],
+    seed: int,
+    steps: int | None = None,
+    batch: int = BATCH_SIZE,
+) -> tuple[np.ndarray, int]:
+    """Train token vectors from random ones on the passages; return the baked table and the steps taken.
+
+    `steps` None means the corpus-size schedule (EPOCHS passes within MIN_STEPS..MAX_STEPS).
+    """
+    model = _StaticModel(vocab, torch.Generator().manual_seed(seed))
+    batch = min(batch, len(passages))
+    if steps is None:
+        steps = 0 if batch < 2 else min(MAX_STEPS, max(MIN_STEPS, EPOCHS * len(passages) // batch))
+    steps = _train(model, passages, seed, steps, batch, LEARNING_RATE)
+    with torch.no_grad():
+        table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
+    return table, steps
+
+
+def adapt_vectors(
+    base: BaseModel, vocab: Vocabulary, passages: list[list[np.ndarray]], seed: int
+) -> tuple[np.ndarray, int]:
+    """Start from the base model's vectors and adapt them, with the archive's own, to its passages.
+
+    `vocab` is the base vocabulary extended with the corpus's new words (`extend_vocabulary`): base tokens
+    keep their rows; a new word's base part is the sum of the base vectors of the pieces the base tokenizer
+    cuts it into (what the base model made of it), an unseen character's is zero. The base part is scaled
+    to BASE_WEIGHT times the archive part's typical size, then both train on the inverse cloze task.
+    """
+    known = len(base.table)
+    start = np.zeros((len(vocab.tokens), base.table.shape[1]), dtype=np.float32)
+    start[:known] = base.table
+    start[known:] = base.embed_pieces(vocab.tokens[known:])
+    start[vocab.idf == 0] = 0.0  # stopwords and punctuation carry nothing, as in the base
+    counts = np.bincount(np.concatenate([np.concatenate(p) for p in passages]), minlength=len(vocab.tokens))
+    seen = counts > 0
+    model = _AdaptedModel(vocab, torch.Generator().manual_seed(seed), start, seen)
+    with torch.no_grad():
+        ids = torch.from_numpy(np.flatnonzero(seen & (vocab.idf > 0)))
+        own = _StaticModel.rows(model, ids).norm(dim=1).mean()
+        base_norm = model.base(ids).norm(dim=1).mean()
+        model.base.weight *= BASE_WEIGHT * own / max(float(base_norm), 1e-6)
     batch = min(BATCH_SIZE, len(passages))
-    steps = 0 if batch < 2 else min(MAX_STEPS, max(MIN_STEPS, EPOCHS * len(passages) // batch))
-    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=LEARNING_RATE)
+    steps = 0 if batch < 2 else min(ADAPT_MAX_STEPS, max(ADAPT_MIN_STEPS, EPOCHS * len(passages) // batch))
+    steps = _train(model, passages, seed, steps, batch, ADAPT_LEARNING_RATE)
+    with torch.no_grad():
+        table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
+    return table, steps
+
+
+def _train(
+    model: _BagModel, passages: list[list[np.ndarray]], seed: int, steps: int, batch: int, lr: float
+) -> int:
+    """Inverse-cloze contrastive training: each sentence must find the rest of its own passage."""
+    rng = random.Random(seed)
+    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=lr)
     order: list[int] = []
+    started = time.perf_counter()
     for step in range(steps):
         if len(order) < batch:
             order = list(range(len(passages)))
@@ -178,10 +284,10 @@ def _fit_vectors(vocab: Vocabulary, passages: list[list[np.ndarray]], seed: int)
         loss.backward()
         optimizer.step()
         if step % 100 == 0:
-            logger.debug("step %d/%d loss %.3f", step, steps, loss.item())
-    with torch.no_grad():
-        table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
-    return table, steps
+            logger.debug(
+                "step %d/%d loss %.3f (%.0f s)", step, steps, loss.item(), time.perf_counter() - started
+            )
+    return steps
 
 
 def _pair(sentences: list[np.ndarray], rng: random.Random, keep: float) -> tuple[np.ndarray, np.ndarray]:
@@ -196,9 +302,9 @@ def _pair(sentences: list[np.ndarray], rng: random.Random, keep: float) -> tuple
     return ids[:cut], ids[cut:] if len(ids) > cut else ids
 
 
-def _save(vocab: Vocabulary, table: np.ndarray, out_dir: Path) -> None:
+def save_model(tokenizer: HFTokenizer, table: np.ndarray, out_dir: Path) -> None:
     """Write a stock StaticEmbedding + Normalize sentence-transformers model."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    embedding = StaticEmbedding(vocab.tokenizer, embedding_weights=torch.from_numpy(table))
+    embedding = StaticEmbedding(tokenizer, embedding_weights=torch.from_numpy(table))
     model = SentenceTransformer(modules=[embedding, Normalize()], device="cpu")
     model.save(str(out_dir))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -23,6 +24,9 @@ MAX_CHARS_PER_TOKEN = 8
 
 ENCODE_SLICE = 2048
 """Texts tokenized per call (bounds the memory of the tokenizer's Encoding objects)."""
+
+NEW_WORD_MIN_COUNT = 2
+"""A corpus word the base model lacks joins the vocabulary when seen this often (once is often noise)."""
 
 UNK = "<unk>"
 """Token of characters never seen in the corpus: it has a zero vector."""
@@ -61,14 +65,51 @@ def token_ids(tokenizer: HFTokenizer, texts: Sequence[str]) -> Iterator[np.ndarr
             yield np.asarray(encoding.ids, dtype=np.int32)
 
 
-def build_vocabulary(texts: Sequence[str], user_words: Sequence[str] = ()) -> Vocabulary:
-    """Segment `texts` with jieba and turn the pieces into a Unigram tokenizer, IDF and character tables."""
-    counts = _piece_counts(texts, user_words)
+def build_vocabulary(
+    texts: Sequence[str], user_words: Sequence[str] = (), max_words: int = MAX_VOCAB
+) -> Vocabulary:
+    """Segment `texts` with jieba and turn the pieces into a Unigram tokenizer, IDF and character tables.
+
+    `max_words` caps the multi-character pieces (the most frequent are kept); every character stays.
+    """
+    counts = _piece_counts(texts, user_words, max_words)
     tokens = (UNK, *sorted(counts, key=lambda p: (-counts[p], p)))
     total = sum(counts.values())
     # Unigram scores are log-probabilities: the most probable split of a run of characters is jieba's own
     # dictionary segmentation (jieba also maximises the product of word frequencies).
     pieces = [(UNK, 0.0)] + [(p, math.log(counts[p] / total)) for p in tokens[1:]]
+    return _vocabulary(pieces, texts)
+
+
+def extend_vocabulary(
+    base: HFTokenizer,
+    texts: Sequence[str],
+    user_words: Sequence[str] = (),
+    min_count: int = NEW_WORD_MIN_COUNT,
+) -> Vocabulary:
+    """A base model's vocabulary plus the corpus's own words that it lacks, base ids first and unchanged.
+
+    New words are jieba pieces of `texts` (with `user_words` kept whole) seen at least `min_count` times,
+    every user word and every unseen character. They score as in the corpus, user words as the base's
+    likeliest piece, so the tokenizer keeps a district term such as 沁泉湖 whole rather than splitting it.
+    """
+    pieces = [(str(p), float(s)) for p, s in json.loads(base.to_str())["model"]["vocab"]]
+    known = {p for p, _ in pieces}
+    counts = _piece_counts(texts, user_words, MAX_VOCAB)
+    total = sum(counts.values())
+    top = max(s for p, s in pieces if p != UNK)
+    users = {_normalize(w) for w in user_words}
+    # Unseen characters always join: without them a rare name would be <unk> and vanish from the vector.
+    fresh = sorted(
+        p for p, n in counts.items() if p not in known and (len(p) == 1 or n >= min_count or p in users)
+    )
+    pieces += [(p, top if p in users else math.log(counts[p] / total)) for p in fresh]
+    return _vocabulary(pieces, texts)
+
+
+def _vocabulary(pieces: list[tuple[str, float]], texts: Sequence[str]) -> Vocabulary:
+    """The Unigram tokenizer over `pieces` (token id = position), with IDF over `texts` and char tables."""
+    tokens = tuple(p for p, _ in pieces)
     tokenizer = HFTokenizer(models.Unigram(pieces, unk_id=0, byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
@@ -83,8 +124,8 @@ def _normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _piece_counts(texts: Sequence[str], user_words: Sequence[str]) -> Counter[str]:
-    """Frequencies of jieba pieces (capped at MAX_VOCAB words) and of every character (at least 1)."""
+def _piece_counts(texts: Sequence[str], user_words: Sequence[str], max_words: int) -> Counter[str]:
+    """Frequencies of jieba pieces (capped at `max_words` words) and of every character (at least 1)."""
     jieba = Tokenizer(_normalize(w) for w in user_words)
     words: Counter[str] = Counter()
     chars: Counter[str] = Counter(FALLBACK_CHARS)
@@ -97,7 +138,7 @@ def _piece_counts(texts: Sequence[str], user_words: Sequence[str]) -> Counter[st
             else:
                 words[piece] += 1
                 chars.update(set(piece))  # every character is a token: the fallback for unseen words
-    kept = Counter(dict(words.most_common(MAX_VOCAB)))
+    kept = Counter(dict(words.most_common(max_words)))
     kept.update(chars)
     return kept
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embed.bm25 import BM25Index
+from embed.bm25 import BM25Index, load_background_df
 
 DOCS = [
     ["沁泉湖", "公园", "开园"],
@@ -44,3 +44,17 @@ def test_save_and_load_give_the_same_scores(tmp_path):
     query = ["公园", "生态"]
     np.testing.assert_array_equal(index.scores(query), loaded.scores(query))
     assert loaded.doc_freq == index.doc_freq and loaded.num_docs == 4
+
+
+def test_the_background_corpus_lowers_a_common_word_that_is_rare_in_a_small_archive():
+    # Both words occur in one passage of four; only the background knows that 工作 is everywhere in news.
+    docs = [["沁泉湖", "开园"], ["工作", "部署"], ["大沙河", "治理"], ["绿化"]]
+    index = BM25Index.build(docs)
+    background = load_background_df()
+    assert (
+        background is not None and background.doc_freq["工作"] > 1000 and "沁泉湖" not in background.doc_freq
+    )
+    assert index.scores(["工作"], prior=0).max() == index.scores(["沁泉湖"], prior=0).max()
+    assert index.scores(["工作"]).max() < 0.5 * index.scores(["沁泉湖"]).max()
+    # Tokens keep their ranking order within the archive: only their weights change.
+    assert index.scores(["工作"]).argmax() == 1

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embed.base_model import load_base_model
 from embed.builtin_model import INFO_FILE, train_builtin_model
-from embed.builtin_vocab import UNK, build_vocabulary
+from embed.builtin_vocab import UNK, build_vocabulary, extend_vocabulary
 from embed.encoder import load_encoder
 
 PASSAGES = [
@@ -38,7 +39,7 @@ def test_model_folder_is_a_stock_sentence_transformers_model(model_dir: Path) ->
     assert all(t.startswith("sentence_transformers.") for t in types)
     assert [t.rsplit(".", 1)[1] for t in types] == ["StaticEmbedding", "Normalize"]
     info = json.loads((model_dir / INFO_FILE).read_text(encoding="utf-8"))
-    assert info["seed"] == 13 and info["steps"] > 0
+    assert info["seed"] == 13 and info["steps"] > 0 and info["base"] is True
 
 
 def test_plain_sentence_transformer_loads_it_in_a_fresh_process(model_dir: Path) -> None:
@@ -100,6 +101,43 @@ def test_user_words_stay_whole_and_stopwords_get_no_weight() -> None:
     tokens = [vocab.tokens[i] for i in ids]
     assert "沁泉湖公园" in tokens and "的" not in tokens
     assert vocab.idf[vocab.tokens.index(UNK)] == 0
+
+
+def test_the_adapted_vocabulary_is_the_base_one_plus_the_corpus_words_kept_whole() -> None:
+    base = load_base_model()
+    assert base is not None
+    vocab = extend_vocabulary(base.tokenizer, PASSAGES, user_words=["沁泉湖公园", "文昌街道"])
+    known = base.tokenizer.get_vocab_size()
+    # Base tokens keep their ids (their rows are the base vectors); the corpus's words come after them.
+    assert vocab.tokens[:known] == tuple(base.tokenizer.id_to_token(i) for i in range(known))
+    assert {"沁泉湖公园", "文昌街道"} <= set(vocab.tokens[known:])
+    tokens = [vocab.tokens[i] for i in vocab.encode(["沁泉湖公园在文昌街道吗"])[0]]
+    assert tokens == ["沁泉湖公园", "文昌街道"]
+
+
+def test_the_index_model_starts_from_the_base_and_keeps_user_words_whole(tmp_path: Path) -> None:
+    out = train_builtin_model(PASSAGES, tmp_path, user_words=["沁泉湖公园"])
+    info = json.loads((out / INFO_FILE).read_text(encoding="utf-8"))
+    base = load_base_model()
+    assert info["base"] is True and info["vocab"] > base.tokenizer.get_vocab_size()
+    encoder = load_encoder("builtin", out)
+    tokenizer = encoder.model[0].tokenizer
+    assert tokenizer.encode("沁泉湖公园", add_special_tokens=False).tokens == ["沁泉湖公园"]
+
+
+def test_the_index_model_keeps_what_the_base_knows_about_words_the_corpus_lacks(model_dir: Path) -> None:
+    # None of these words occurs in PASSAGES: only the base model can relate them.
+    assert not any(w in p for p in PASSAGES for w in ("动工", "开工", "疫苗"))
+    encoder = load_encoder("builtin", model_dir)
+    work, start, vaccine = encoder.encode_queries(["动工", "开工", "疫苗"])
+    assert float(work @ start) > float(work @ vaccine) + 0.05
+
+
+def test_without_a_base_the_model_is_fitted_on_the_corpus_alone(tmp_path: Path) -> None:
+    out = train_builtin_model(PASSAGES, tmp_path, base=None)
+    info = json.loads((out / INFO_FILE).read_text(encoding="utf-8"))
+    assert info["base"] is False and info["vocab"] < 1000
+    assert load_encoder("builtin", out).encode_queries(["沁泉湖"]).any()
 
 
 def test_training_on_no_text_is_refused(tmp_path: Path) -> None:
