@@ -102,8 +102,8 @@ class StaticEncoder:
         from tokenizers import Tokenizer
 
         self.name = name
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.no_padding()
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
         (table,) = load_file(str(model_dir / "model.safetensors")).values()
         self._table = np.ascontiguousarray(table, dtype=np.float32)
         self.dim = int(self._table.shape[1])
@@ -132,7 +132,7 @@ class StaticEncoder:
         """Unit rows: the mean of each text's token rows, normalised (inner product == cosine)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH_SIZE):
-            batch = self._tokenizer.encode_batch(
+            batch = self.tokenizer.encode_batch(
                 list(texts[start : start + BATCH_SIZE]), add_special_tokens=False
             )
             for row, encoding in enumerate(batch, start):

@@ -121,7 +121,7 @@ def test_the_index_model_starts_from_the_base_and_keeps_user_words_whole(tmp_pat
     base = load_base_model()
     assert info["base"] is True and info["vocab"] > base.tokenizer.get_vocab_size()
     encoder = load_encoder("builtin", out)
-    tokenizer = encoder.model[0].tokenizer
+    tokenizer = encoder.tokenizer  # the index model is read without sentence-transformers
     assert tokenizer.encode("沁泉湖公园", add_special_tokens=False).tokens == ["沁泉湖公园"]
 
 
