@@ -9,7 +9,7 @@ The archive is indexed exactly as `policyqa index` does (built-in model), each q
 (hybrid, top 5), and every candidate sentence gets its features. The sentence model learns which candidate
 holds the hidden fact; the confidence model learns, from the best candidate's evidence, whether it does.
 
-    .venv/bin/python scripts/train_answer_ranker.py [--articles 1500] [--threshold 0.05] [--seed 13]
+    .venv/bin/python scripts/train_answer_ranker.py [--articles 1500] [--threshold 0.15] [--seed 13]
 
 Deterministic for a given seed and corpus. Takes about 2 minutes on 2 cores (measured: 96-115 s).
 """
