@@ -132,7 +132,8 @@ def test_a_failed_save_leaves_the_previous_index_intact(saved, settings, fake_en
     assert [p.name for p in settings.index_dir.parent.iterdir()] == ["index"]
 
 
-def test_a_build_killed_mid_write_leaves_the_previous_index_intact(saved, settings):
+def kill_during_save(settings: Settings) -> None:
+    """Run a save in a child process and kill -9 it while it writes into its temp folder."""
     script = f"""
 import sys, time
 sys.path.insert(0, {str(REPO)!r}); sys.path.insert(0, {str(REPO / "tests")!r})
@@ -153,6 +154,10 @@ build_index(ARTICLES, Settings(), FakeEncoder()).save({str(settings.index_dir)!r
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_a_build_killed_mid_write_leaves_the_previous_index_intact(saved, settings):
+    kill_during_save(settings)
     assert len(Index.load(settings.index_dir).articles) == 4
 
 

@@ -6,13 +6,12 @@ import errno
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_index import ARTICLES
+from test_index import ARTICLES, kill_during_save
 
 import embed.builtin_model
 import embed.encoder
@@ -42,32 +41,8 @@ def _leftovers(settings: Settings) -> list[str]:
     return sorted(p.name for p in settings.index_dir.parent.iterdir() if p.name != "index")
 
 
-def _kill_during_write(settings: Settings) -> None:
-    """Run a save in a child process and kill -9 it while it writes into its temp folder."""
-    script = f"""
-import sys, time
-sys.path.insert(0, {str(REPO)!r}); sys.path.insert(0, {str(REPO / "tests")!r})
-import embed.bm25
-from conftest import FakeEncoder
-from embed.config import Settings
-from embed.index import build_index
-from test_index import ARTICLES
-def slow_save(self, folder):
-    print("writing", flush=True)
-    time.sleep(60)
-embed.bm25.BM25Index.save = slow_save
-build_index(ARTICLES, Settings(), FakeEncoder()).save({str(settings.index_dir)!r})
-"""
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
-    try:
-        assert proc.stdout.readline().strip() == "writing"
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def test_the_next_build_removes_the_temp_folder_of_a_killed_one(saved, settings, fake_encoder) -> None:
-    _kill_during_write(settings)
+    kill_during_save(settings)
     assert [name.startswith(".index.tmp-") for name in _leftovers(settings)] == [True]
     build_index(ARTICLES, settings, fake_encoder).save(settings.index_dir)
     assert _leftovers(settings) == []
