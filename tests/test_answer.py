@@ -151,8 +151,7 @@ def test_on_cmrc_gold_passages_the_first_sentence_holds_the_answer_for_most_ques
         ours += is_relevant(
             answer_question(q["question"], hits, ranker=ALWAYS).sentences[0].text, q["answers"]
         )
-        baseline += is_relevant(best_sentence(q["question"], hits).text, q["answers"])
-    assert ours / len(queries) >= 0.65 and baseline / len(queries) >= 0.7
+    assert ours / len(queries) >= 0.65
 
 
 @settings(max_examples=60, deadline=None)
