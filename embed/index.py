@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import shutil
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from .encoder import Encoder
 
 logger = logging.getLogger(__name__)
-
-FORMAT_VERSION = 1
-"""Bumped whenever the folder layout or the meaning of a file changes; load refuses other versions."""
 
 FLAT_MAX = 50_000
 """Up to this many vectors FAISS searches exactly (IndexFlatIP takes about 10 ms at 50k x 256 dims)."""
@@ -126,29 +122,6 @@ class Index:
             faiss.omp_set_num_threads(threads)
         return rows, scores
 
-    def manifest(self) -> dict[str, Any]:
-        """What the manifest records besides checksums (added by the writer)."""
-        return {
-            "format_version": FORMAT_VERSION,
-            "model": self.model,
-            "encoder_name": self.encoder_name,
-            "dim": self.dim,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "counts": {
-                "articles": len(self.articles),
-                "chunks": len(self.chunks),
-                "vectors": int(self.vectors.ntotal),
-                "bm25_docs": self.bm25.num_docs,
-            },
-            "chunk_settings": {
-                "max_chars": self.chunk_settings.max_chars,
-                "min_chars": self.chunk_settings.min_chars,
-                "overlap_chars": self.chunk_settings.overlap_chars,
-            },
-            "ann": type(self.vectors).__name__,
-            "article_hashes": self.hashes,
-        }
-
     def save(self, folder: str | Path) -> Path:
         """Write the index to `folder` atomically: a crash mid-write leaves the previous index intact."""
         folder = write_folder(self, Path(folder))
@@ -170,7 +143,19 @@ class Index:
         Raises:
             IndexNotFoundError, IndexCorruptError, ModelMismatchError: with the fix in the message.
         """
-        return cls(**read_folder(Path(folder), model, FORMAT_VERSION))
+        files = read_folder(Path(folder), model)
+        return cls(
+            chunks=files.chunks,
+            articles=files.articles,
+            embeddings=files.embeddings,
+            bm25=files.bm25,
+            user_words=files.user_words,
+            model=files.manifest.model,
+            encoder_name=files.manifest.encoder_name,
+            chunk_settings=files.manifest.chunk_settings,
+            model_dir=files.model_dir,
+            vectors=files.vectors,
+        )
 
 
 def article_hash(article: Article) -> str:

@@ -9,6 +9,8 @@ import logging
 import os
 import shutil
 import tempfile
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,66 @@ MODEL_DIR = "model"
 """The folder layout; the manifest is written last, so a folder without one is known to be half-written."""
 
 REBUILD = "run `policyqa index` to rebuild it"
+
+FORMAT_VERSION = 1
+"""The folder format this code writes and reads; another version is refused with the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """How many of each thing the folder holds; position is identity, so they must agree on load."""
+
+    articles: int
+    chunks: int
+    vectors: int
+    bm25_docs: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """manifest.json: what the folder holds and how it was built; written last, read and checked first."""
+
+    model: str
+    encoder_name: str
+    dim: int
+    counts: Counts
+    chunk_settings: ChunkSettings
+    ann: str
+    article_hashes: dict[str, str]
+    built_at: str
+    format_version: int = FORMAT_VERSION
+    checksums: dict[str, str] = field(default_factory=dict)
+    """sha256 of every other file, by its path in the folder (added by the writer)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """Read the JSON form back; ValueError (or KeyError/TypeError) when a field is missing or mistyped."""
+        fields = dict(data)
+        fields["counts"] = Counts(**fields["counts"])
+        fields["chunk_settings"] = ChunkSettings(**fields["chunk_settings"])
+        manifest = cls(**fields)
+        if not isinstance(manifest.model, str) or not isinstance(manifest.dim, int):
+            raise ValueError("model must be a string and dim an integer")
+        return manifest
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexFiles:
+    """What an index folder holds, read and verified: the parts an `Index` is made of."""
+
+    manifest: Manifest
+    chunks: list[Chunk]
+    articles: dict[str, Article]
+    embeddings: np.ndarray
+    bm25: BM25Index
+    user_words: list[str]
+    vectors: faiss.Index
+    model_dir: Path | None
+
 
 WRITE_HINTS = {
     errno.ENOSPC: "free some disk space",
@@ -169,9 +231,23 @@ def _write_files(index: Index, tmp: Path) -> None:
     index.bm25.save(tmp / BM25_DIR)
     if index.model_dir is not None:
         shutil.copytree(index.model_dir, tmp / MODEL_DIR)
-    manifest = index.manifest() | {"checksums": _checksums(tmp)}
+    manifest = replace(manifest_of(index), checksums=_checksums(tmp))
     # The manifest goes last: its presence marks a complete folder.
-    _write_durable(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    _write_durable(tmp / MANIFEST, json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1))
+
+
+def manifest_of(index: Index) -> Manifest:
+    """The manifest of an index about to be written (without checksums: the writer adds them)."""
+    return Manifest(
+        model=index.model,
+        encoder_name=index.encoder_name,
+        dim=index.dim,
+        counts=Counts(len(index.articles), len(index.chunks), int(index.vectors.ntotal), index.bm25.num_docs),
+        chunk_settings=index.chunk_settings,
+        ann=type(index.vectors).__name__,
+        article_hashes=dict(index.hashes),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
 
 
 def _swap_in(tmp: Path, folder: Path) -> None:
@@ -198,43 +274,46 @@ def _restore_previous(folder: Path) -> None:
         os.rename(previous, folder)
 
 
-def read_folder(folder: Path, model: str | None, version: int) -> dict[str, Any]:
-    """Verify and read an index folder into `Index` constructor arguments."""
+def read_folder(folder: Path, model: str | None) -> IndexFiles:
+    """Verify and read an index folder: manifest, checksums, every file, and that the counts agree."""
     _restore_previous(folder.resolve())
     _refuse_a_file(folder)
     if not folder.is_dir():
         raise IndexNotFoundError(f"no index at {folder}: run `policyqa index` to build one")
     manifest = _read_manifest(folder)
-    if manifest.get("format_version") != version:
-        raise IndexCorruptError(
-            f"index at {folder} has format {manifest.get('format_version')}, this version reads {version}: "
-            + REBUILD
-        )
-    if model is not None and model != manifest["model"]:
+    if model is not None and model != manifest.model:
         raise ModelMismatchError(
-            f"index at {folder} was built with model {manifest['model']!r}, not {model!r}: "
+            f"index at {folder} was built with model {manifest.model!r}, not {model!r}: "
             f"run `policyqa index --model {model}` to rebuild it, or use the model it was built with"
         )
-    _verify_checksums(folder, manifest.get("checksums", {}))
+    _verify_checksums(folder, manifest.checksums)
     try:
-        kwargs = _read_files(folder, manifest)
+        files = _read_files(folder, manifest)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {folder} cannot be read ({exc}): {REBUILD}") from exc
-    _verify_counts(folder, manifest, kwargs)
-    return kwargs
+    _verify_counts(folder, files)
+    return files
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+def _read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     if not path.is_file():
         raise IndexCorruptError(f"{folder} has no {MANIFEST} (half-written or not an index): {REBUILD}")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{path} is damaged ({exc}): {REBUILD}") from exc
-    if not isinstance(manifest, dict) or "model" not in manifest or "counts" not in manifest:
+    if not isinstance(data, dict):
         raise IndexCorruptError(f"{path} lacks required fields: {REBUILD}")
-    return manifest
+    if data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version")
+        raise IndexCorruptError(
+            f"index at {folder} has format {found}, this version reads {FORMAT_VERSION}: {REBUILD}"
+        )
+    try:
+        return Manifest.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} lacks required fields ({exc}): {REBUILD}") from exc
 
 
 CHUNK_TYPES: dict[str, Any] = {
@@ -277,7 +356,7 @@ def _checked(row: Any, types: dict[str, Any], where: str) -> dict[str, Any]:
     return row
 
 
-def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+def _read_files(folder: Path, manifest: Manifest) -> IndexFiles:
     chunks = []
     for number, row in enumerate(_read_jsonl(folder / CHUNKS_FILE)):
         chunk = Chunk(**_checked(row, CHUNK_TYPES, f"{CHUNKS_FILE} row {number}"))
@@ -293,39 +372,38 @@ def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         articles[row["article_id"]] = Article(**row)
     words = (folder / USER_WORDS_FILE).read_text(encoding="utf-8").split("\n")
     model_dir = folder / MODEL_DIR
-    return {
-        "chunks": chunks,
-        "articles": articles,
-        "embeddings": np.load(folder / EMBEDDINGS_FILE, allow_pickle=False),
-        "bm25": BM25Index.load(folder / BM25_DIR),
-        "user_words": [w for w in words if w],
-        "model": manifest["model"],
-        "encoder_name": manifest["encoder_name"],
-        "chunk_settings": ChunkSettings(**manifest["chunk_settings"]),
-        "model_dir": model_dir if model_dir.is_dir() else None,
-        "vectors": faiss.read_index(str(folder / FAISS_FILE)),
-    }
+    return IndexFiles(
+        manifest=manifest,
+        chunks=chunks,
+        articles=articles,
+        embeddings=np.load(folder / EMBEDDINGS_FILE, allow_pickle=False),
+        bm25=BM25Index.load(folder / BM25_DIR),
+        user_words=[w for w in words if w],
+        vectors=faiss.read_index(str(folder / FAISS_FILE)),
+        model_dir=model_dir if model_dir.is_dir() else None,
+    )
 
 
-def _verify_counts(folder: Path, manifest: dict[str, Any], kw: dict[str, Any]) -> None:
+def _verify_counts(folder: Path, files: IndexFiles) -> None:
     """Position is identity: chunks, vectors, BM25 docs and the manifest must all agree."""
-    counts = manifest["counts"]
+    counts = files.manifest.counts
     found = {
-        "chunks": len(kw["chunks"]),
-        "vectors": int(kw["vectors"].ntotal),
-        "embeddings": int(kw["embeddings"].shape[0]),
-        "bm25_docs": kw["bm25"].num_docs,
-        "articles": len(kw["articles"]),
+        "chunks": len(files.chunks),
+        "vectors": int(files.vectors.ntotal),
+        "embeddings": int(files.embeddings.shape[0]),
+        "bm25_docs": files.bm25.num_docs,
+        "articles": len(files.articles),
     }
     expected = {
-        "chunks": counts["chunks"],
-        "vectors": counts["chunks"],
-        "embeddings": counts["chunks"],
-        "bm25_docs": counts["chunks"],
-        "articles": counts["articles"],
+        "chunks": counts.chunks,
+        "vectors": counts.chunks,
+        "embeddings": counts.chunks,
+        "bm25_docs": counts.chunks,
+        "articles": counts.articles,
     }
     bad = {k: (found[k], expected[k]) for k in found if found[k] != expected[k]}
-    if bad or kw["embeddings"].ndim != 2 or kw["embeddings"].shape[1] != manifest["dim"]:
+    embeddings = files.embeddings
+    if bad or embeddings.ndim != 2 or embeddings.shape[1] != files.manifest.dim:
         raise IndexCorruptError(f"index at {folder} is inconsistent (found, expected: {bad}): {REBUILD}")
 
 

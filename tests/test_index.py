@@ -15,7 +15,8 @@ import pytest
 from embed.config import Settings
 from embed.datamodels import Article
 from embed.errors import ArticleNotFoundError, IndexCorruptError, IndexNotFoundError, ModelMismatchError
-from embed.index import FORMAT_VERSION, Index, build_index, make_ann, update_index
+from embed.index import Index, build_index, make_ann, update_index
+from embed.index_store import FORMAT_VERSION
 from embed.retrieve import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
