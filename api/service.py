@@ -93,10 +93,10 @@ class Service:
     @classmethod
     def from_index(cls, index: Index, settings: Settings) -> Service:
         """Serve an index that is already loaded, with the encoder it was built with."""
+        from embed.backend import make_retriever
         from embed.index import load_encoder_for
-        from embed.retrieve import Retriever
 
-        return cls(Retriever(index, CachedEncoder(load_encoder_for(index))), settings)
+        return cls(make_retriever(index, CachedEncoder(load_encoder_for(index))), settings)
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The k best passages for a query."""

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .backend import load_index, make_retriever, save_index
 from .config import Settings
 from .datamodels import Answer, Corpus
 from .errors import IndexNotFoundError, PolicyQAError
@@ -30,17 +31,24 @@ class NoArticlesError(PolicyQAError):
 def build(settings: Settings, paths: Sequence[str | Path]) -> dict[str, Any]:
     """Index the articles under `paths` into settings.index_dir (atomically); returns a report."""
     start = time.perf_counter()
-    corpus = read_corpus(paths)
-    if not corpus.articles:
+    if settings.ray:
+        from .ray_index import build_on_ray
+
+        index, corpus = build_on_ray(settings, paths, settings.ray)
+    else:
+        corpus = read_corpus(paths)
+        index = build_index(corpus.articles, settings) if corpus.articles else None
+    if index is None:
         raise NoArticlesError(f"no articles found in {', '.join(map(str, paths))}; nothing was indexed")
-    index = build_index(corpus.articles, settings)
-    index.save(settings.index_dir)
+    save_index(index, settings)
     return _report(index, corpus, settings, time.perf_counter() - start)
 
 
 def update(settings: Settings, add: Sequence[str | Path], remove: Sequence[str]) -> dict[str, Any]:
     """Add new/changed articles from `add` and remove the ids in `remove`, re-embedding only what changed."""
     start = time.perf_counter()
+    if settings.backend:
+        raise PolicyQAError("--add/--remove work on the folder index only: rebuild a Milvus index whole")
     index = Index.load(settings.index_dir)
     corpus = read_corpus(add) if add else Corpus(articles=())
     if add and not corpus.articles:
@@ -72,17 +80,18 @@ def ensure_index(settings: Settings) -> Index:
     IndexCorruptError / ModelMismatchError with the fix in the message.
     """
     try:
-        return Index.load(settings.index_dir)
+        return load_index(settings)
     except IndexNotFoundError:
-        logger.warning("no index in %s: building one from %s", settings.index_dir, settings.seeds_dir)
+        where = settings.backend or settings.index_dir
+        logger.warning("no index in %s: building one from %s", where, settings.seeds_dir)
     build(settings, [settings.seeds_dir])
-    return Index.load(settings.index_dir)
+    return load_index(settings)
 
 
 def open_retriever(settings: Settings, index: Index | None = None) -> Retriever:
     """A retriever over the saved index, with the encoder the index was built with."""
-    index = index if index is not None else Index.load(settings.index_dir)
-    return Retriever(index, load_encoder_for(index))
+    index = index if index is not None else load_index(settings)
+    return make_retriever(index, load_encoder_for(index))
 
 
 def ask(retriever: Retriever, question: str, k: int = 5, max_chars: int = 200) -> Answer:
