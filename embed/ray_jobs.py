@@ -112,6 +112,9 @@ def _cpus(ray: Any) -> int:
 def run_ordered(ray: Any, fn: Any, items: Sequence[Any], *shared: Any) -> Iterator[tuple[int, Any]]:
     """Run `fn.remote(item, *shared)` for each item, a bounded number at a time; yield (i, result) as done."""
     window = IN_FLIGHT_PER_CPU * _cpus(ray)
+    logger.info(
+        "running %d %s tasks on %d CPUs", len(items), getattr(fn, "_function_name", "ray"), _cpus(ray)
+    )
     pending: dict[Any, int] = {}
     todo = iter(enumerate(items))
     for i, item in todo:
