@@ -115,7 +115,7 @@ def evaluate(
 
     if corpus:
         with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:
-            scratch = replace(settings, index_dir=Path(tmp) / "index")
+            scratch = replace(settings, index_dir=Path(tmp) / "index", backend=None)  # never a user's Milvus
             build(scratch, corpus)
             return evaluate(scratch, qa_path, k=k)
     retriever = open_retriever(settings)

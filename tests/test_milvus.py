@@ -56,7 +56,6 @@ def pair(tmp_path_factory, request):
     fake = request.getfixturevalue("fake_encoder")
     index = build_index(read_corpus([SEEDS]).articles, Settings(), encoder=fake)
     location = parse_backend(f"milvus://{tmp_path_factory.mktemp('milvus')}/seeds.db/seeds")
-    location = replace(location, uri=str(Path("/") / location.uri))
     write_index(index, location)
     return Retriever(index, fake), MilvusRetriever(MilvusIndex.open(location), fake), index
 
@@ -85,13 +84,23 @@ def test_the_milvus_index_serves_what_the_service_reads(pair):
     )
 
 
+def test_the_service_answers_and_shows_articles_from_milvus(pair):
+    from api.service import Service
+
+    embedded, milvus, index = pair
+    service, reference = Service(milvus, Settings()), Service(embedded, Settings())
+    service.warm_up()
+    assert service.counts() == reference.counts() == (len(index.articles), len(index.chunks))
+    article_id = next(iter(index.articles))
+    assert service.article(article_id) == reference.article(article_id)
+    _same_answer(reference.ask(QUESTIONS[0], 5), service.ask(QUESTIONS[0], 5))
+
+
 def test_a_missing_collection_says_how_to_build_it(tmp_path):
     from embed.errors import IndexNotFoundError
 
     with pytest.raises(IndexNotFoundError, match="policyqa index --backend"):
-        MilvusIndex.open(
-            parse_backend(f"milvus://{tmp_path}/none.db/nothing".replace("milvus://", "milvus://"))
-        )
+        MilvusIndex.open(parse_backend(f"milvus://{tmp_path}/none.db/nothing"))
 
 
 @pytest.mark.slow
