@@ -7,8 +7,9 @@
    and the two-node cluster of tests/ray_cluster.py (head 127.0.0.2 + worker 127.0.0.3, one CPU each). The
    Ray runs happen inside `unshare -n` (Ray listens on every interface). Wall time and the peak summed RSS of
    the whole process tree (drivers, raylets, GCS, workers), sampled every 0.25 s.
-2. stages: the single-process build, step by step, in this process: seconds per passage of each step and
-   the driver's peak RSS; the README's 1M/10M estimate is computed from these numbers (printed here).
+2. stages: the single-process build, step by step, at N/3 and N articles (each in a fresh process): the
+   marginal seconds per passage of each step and of the peak RSS (the slope between the two sizes) and the
+   fixed part; the README's 1M/10M estimate is computed from these numbers (printed here).
 """
 
 from __future__ import annotations
@@ -183,24 +184,50 @@ def stages(n: int) -> dict:
     return {"passages": len(chunks), "articles": len(arts), "seconds": times, "peak": peak, "base": base}
 
 
-def estimate(st: dict, workers: tuple[int, ...] = (1, 8, 32, 128)) -> None:
-    """Time and driver memory for 1M and 10M passages from the measured per-passage costs."""
-    p = st["passages"]
-    per = {k: v / p for k, v in st["seconds"].items()}
-    parallel = sum(v for k, v in per.items() if "[parallel]" in k)
-    driver = sum(v for k, v in per.items() if "[driver]" in k)
-    mem = (st["peak"] - st["base"]) / p
-    print(f"\nper passage: parallel {parallel * 1e3:.3f} ms, driver {driver * 1e3:.3f} ms, "
-          f"driver memory {mem / 1e3:.1f} KB (peak {st['peak'] / 1e6:.0f} MB over {p} passages)")  # fmt: skip
-    print("| passages | workers | parallel part | driver part | total | driver memory |")
+def fit_line(small: dict, large: dict) -> dict:
+    """Per-passage (marginal) cost and fixed cost of every step, and of the driver's peak RSS, from two sizes.
+
+    The fit's training steps are capped (MAX_STEPS), so much of its cost is fixed; a ratio at one size would
+    charge that to every passage. The slope between two sizes is what another passage costs.
+    """
+    dp = large["passages"] - small["passages"]
+    slope = {k: (large["seconds"][k] - small["seconds"][k]) / dp for k in large["seconds"]}
+    fixed = {k: large["seconds"][k] - slope[k] * large["passages"] for k in large["seconds"]}
+    mem_slope = (large["peak"] - small["peak"]) / dp
+    return {
+        "slope": slope,
+        "fixed": fixed,
+        "mem_slope": mem_slope,
+        "mem_fixed": large["peak"] - mem_slope * large["passages"],
+    }
+
+
+def estimate(line: dict, workers: tuple[int, ...] = (1, 8, 32, 128)) -> None:
+    """Time and driver memory for 1M and 10M passages from the measured marginal and fixed costs."""
+    par = sum(v for k, v in line["slope"].items() if "[parallel]" in k)
+    drv = sum(v for k, v in line["slope"].items() if "[driver]" in k)
+    fixed = sum(line["fixed"].values())
+    print(f"\nper passage: parallel steps {par * 1e3:.3f} ms, driver steps {drv * 1e3:.3f} ms; "
+          f"fixed {fixed:.0f} s; driver memory {line['mem_slope'] / 1e3:.1f} KB per passage "
+          f"+ {line['mem_fixed'] / 1e6:.0f} MB")  # fmt: skip
+    for k, v in line["slope"].items():
+        print(f"  {k}: {v * 1e3:.3f} ms per passage, {line['fixed'][k]:.1f} s fixed")
+    print("| passages | workers | parallel steps | driver steps | total | driver peak memory |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for total in (1_000_000, 10_000_000):
         for n in workers:
-            par, drv = parallel * total / n, driver * total
-            print(
-                f"| {total:,} | {n} | {par / 3600:.1f} h | {drv / 3600:.1f} h | {(par + drv) / 3600:.1f} h "
-                f"| {mem * total / 1e9:.0f} GB |"
-            )
+            p, d = par * total / n, drv * total + fixed
+            memory = line["mem_slope"] * total + line["mem_fixed"]
+            hours = f"{p / 3600:.2f} h | {d / 3600:.2f} h | {(p + d) / 3600:.2f} h"
+            print(f"| {total:,} | {n} | {hours} | {memory / 1e9:.0f} GB |")
+
+
+def _stages_in_child(n: int) -> dict:
+    """`stages(n)` in a fresh process, so its peak RSS is its own."""
+    out = subprocess.run([sys.executable, __file__, "--stages-only", str(n)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -209,9 +236,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--skip-modes", action="store_true")
     parser.add_argument("--skip-stages", action="store_true")
+    parser.add_argument("--stages-only", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not CORPUS.is_file():
         sys.exit(f"{CORPUS} not found")
+    if args.stages_only:
+        print(json.dumps(stages(args.stages_only)))
+        return
     if not args.skip_modes:
         rows = modes(args.articles)
         print("\n| mode | index s | index peak RSS | summarize s | summarize peak RSS |")
@@ -224,9 +255,10 @@ def main() -> None:
                 ipk = spk = f"{r['session_peak'] / 1e6:.0f} MB (whole session)"
             print(f"| {r['mode']} | {idx} | {ipk} | {r['summarize_s']:.1f} | {spk} |")
     if not args.skip_stages:
-        st = stages(args.articles)
-        print(json.dumps(st))
-        estimate(st)
+        small, large = _stages_in_child(args.articles // 3), _stages_in_child(args.articles)
+        print(json.dumps(small))
+        print(json.dumps(large))
+        estimate(fit_line(small, large))
 
 
 if __name__ == "__main__":

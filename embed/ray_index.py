@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .bm25 import BM25Index
 from .chunk import ChunkSettings, passage_text
@@ -30,12 +29,16 @@ from .ray_jobs import connect, embed_on_ray, read_on_ray
 logger = logging.getLogger(__name__)
 
 
-def build_on_ray(settings: Settings, paths: Sequence[str | Path], address: str) -> tuple[Index, Corpus]:
-    """Read and index `paths` on the Ray cluster at `address`; returns the index (unsaved) and the corpus.
+def build_on_ray(
+    settings: Settings, paths: Sequence[str | Path], address: str
+) -> tuple[Index | None, Corpus]:
+    """Read and index `paths` on the Ray cluster at `address`.
+
+    Returns:
+        The index (not yet saved; None when no article was found) and the corpus read.
 
     Raises:
         RayUnavailableError: Ray is missing or the cluster cannot be joined.
-        ValueError: no articles.
     """
     ray = connect(address)
     rules = ChunkSettings.from_settings(settings)
@@ -45,7 +48,7 @@ def build_on_ray(settings: Settings, paths: Sequence[str | Path], address: str) 
     logger.info("read %d articles on Ray in %.1f s", len(corpus.articles), time.perf_counter() - start)
     arts = _unique(corpus.articles)
     if not arts:
-        return _empty(), corpus
+        return None, corpus
     chunks = _renumber([c for a in arts.values() for c in sharded.chunks[a.article_id]])
     user_words = _user_words(arts.values(), settings)
     texts = [passage_text(c) for c in chunks]
@@ -64,7 +67,3 @@ def build_on_ray(settings: Settings, paths: Sequence[str | Path], address: str) 
         model_dir=model_dir,
     )
     return index, corpus
-
-
-def _empty() -> Any:
-    return None

@@ -43,6 +43,11 @@ output depends on the batch's padding)."""
 SUMMARY_BLOCK = 32
 """Articles per summarizing task (about a quarter second of work each)."""
 
+TOKEN_SEP = "\x1f"
+"""Joins a passage's tokens into one string on the way back: a list of str objects per passage held by the
+driver until BM25 is built would cost several KB a passage. No token holds it: tokens are stripped of
+whitespace, and Python counts this control character as whitespace."""
+
 IN_FLIGHT_PER_CPU = 4
 """Tasks submitted ahead per cluster CPU: keeps workers busy without putting the whole corpus in flight."""
 
@@ -64,7 +69,7 @@ def connect(address: str) -> Any:
         import ray
     except ImportError as exc:
         raise RayUnavailableError(
-            "--ray needs the Ray extra: pip install 'policyqa[ray]' (or scripts/setup.sh --ray)"
+            "--ray needs the Ray extra: pip install 'policyqa[ray]' (scripts/setup.sh --dev includes it)"
         ) from exc
     if ray.is_initialized():
         return ray
@@ -142,21 +147,24 @@ def read_on_ray(ray: Any, paths: Sequence[str | Path], rules: ChunkSettings | No
 
 def embed_on_ray(
     ray: Any, texts: list[str], model: str, model_dir: Path | None, user_words: Sequence[str]
-) -> tuple[np.ndarray, list[list[str]]]:
-    """Vectors and BM25 tokens of `texts`, in order, computed by tasks in blocks of EMBED_BLOCK."""
+) -> tuple[np.ndarray, Iterator[list[str]]]:
+    """Vectors and BM25 tokens of `texts`, in order, computed by tasks in blocks of EMBED_BLOCK.
+
+    The tokens come as an iterator for `BM25Index.build`, which streams them into small id arrays.
+    """
     files = _model_files(model_dir) if model_dir is not None else {}
     model_ref = ray.put((model, files))
     words_ref = ray.put(tuple(user_words))
     blocks = [texts[i : i + EMBED_BLOCK] for i in range(0, len(texts), EMBED_BLOCK)]
     task = ray.remote(max_retries=MAX_RETRIES, num_cpus=1)(_embed_block)
-    out: list[tuple[np.ndarray, list[list[str]]] | None] = [None] * len(blocks)
+    out: list[tuple[np.ndarray, list[str]] | None] = [None] * len(blocks)
     for i, result in run_ordered(ray, task, blocks, [model_ref], [words_ref]):
         out[i] = result
-    vectors = [v for v, _ in out] if out else []
-    tokens = [t for _, block in out for t in block]
-    if not vectors:
-        return np.zeros((0, 0), dtype=np.float32), []
-    return np.concatenate(vectors).astype(np.float32, copy=False), tokens
+    if not out:
+        return np.zeros((0, 0), dtype=np.float32), iter(())
+    vectors = np.concatenate([v for v, _ in out]).astype(np.float32, copy=False)
+    tokens = (joined.split(TOKEN_SEP) if joined else [] for _, block in out for joined in block)
+    return vectors, tokens
 
 
 def _model_files(model_dir: Path) -> dict[str, bytes]:
@@ -170,7 +178,7 @@ def _model_files(model_dir: Path) -> dict[str, bytes]:
 
 def _embed_block(
     texts: list[str], model_box: list[Any], words_box: list[Any]
-) -> tuple[np.ndarray, list[list[str]]]:
+) -> tuple[np.ndarray, list[str]]:
     """Task: encode a block of passages and tokenize it for BM25 (model and tokenizer cached per worker).
 
     The object refs come wrapped in a list so Ray passes the refs, not their values: the cache key is the
@@ -183,7 +191,7 @@ def _embed_block(
     encoder = _cached(model_box[0], lambda: _load_model(*ray.get(model_box[0])))
     tokenizer = _cached(words_box[0], lambda: Tokenizer(ray.get(words_box[0])))
     vectors = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
-    return vectors, [tokenizer.tokenize_for_search(t) for t in texts]
+    return vectors, [TOKEN_SEP.join(tokenizer.tokenize_for_search(t)) for t in texts]
 
 
 def _cached(ref: Any, load: Callable[[], Any]) -> Any:
