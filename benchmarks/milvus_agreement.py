@@ -1,14 +1,16 @@
 """How closely the Milvus backend (milvus-lite) agrees with the embedded folder index, and how fast it is.
 
-    python benchmarks/milvus_agreement.py
+    python benchmarks/milvus_agreement.py [--corpus PATH --qa FILE ...]
 
-Indexes seeds/ once (built-in model), saves it to a folder and writes it to a milvus-lite file, then for
-every question of ../shared/eval/seeds_qa/{dev,paraphrased_dev,unanswerable_dev}.jsonl compares the hybrid
-top-5 (passage ids, in order), the largest fused-score difference and the answer text; plus search latency.
+Indexes seeds/ (or --corpus) once (built-in model), saves it to a folder and writes it to a milvus-lite file,
+then for every question of ../shared/eval/seeds_qa/{dev,paraphrased_dev,unanswerable_dev}.jsonl (or --qa)
+compares the hybrid top-5 (passage ids, in order), the largest fused-score difference and the answer text;
+plus search latency.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -19,10 +21,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 QA = REPO.parent / "shared" / "eval" / "seeds_qa"
+QA_FILES = ("dev", "paraphrased_dev", "unanswerable_dev")
 
 
 def main() -> None:
     """Print one line per QA file and the latency of both backends."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO / "seeds")
+    parser.add_argument("--qa", type=Path, nargs="+", default=[QA / f"{n}.jsonl" for n in QA_FILES])
+    args = parser.parse_args()
     from embed.backend import parse_backend
     from embed.config import Settings
     from embed.index import build_index
@@ -33,17 +40,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="milvus-agree-") as tmp:
         folder = Settings(index_dir=Path(tmp) / "idx")
         milvus = Settings(index_dir=Path(tmp) / "idx", backend=f"milvus://{tmp}/qa.db/seeds")
-        index = build_index(read_corpus([REPO / "seeds"]).articles, folder)
+        index = build_index(read_corpus([args.corpus]).articles, folder)
         index.save(folder.index_dir)
         start = time.perf_counter()
         write_index(index, parse_backend(milvus.backend))
         print(f"wrote {len(index.chunks)} passages to milvus-lite in {time.perf_counter() - start:.1f} s")
         embedded, served = open_retriever(folder), open_retriever(milvus)
         times: dict[str, list[float]] = {"embedded": [], "milvus": []}
-        for name in ("dev", "paraphrased_dev", "unanswerable_dev"):
-            questions = [
-                json.loads(line)["question"] for line in (QA / f"{name}.jsonl").open(encoding="utf-8")
-            ]
+        for path in args.qa:
+            name = f"{path.parent.name}/{path.name}"
+            questions = [json.loads(line)["question"] for line in path.open(encoding="utf-8")]
             same_top, same_answer, worst = 0, 0, 0.0
             for q in questions:
                 hits = {}

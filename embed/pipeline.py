@@ -70,7 +70,7 @@ def _report(index: Index, corpus: Corpus, settings: Settings, seconds: float) ->
         "skipped": [str(s) for s in corpus.skipped],
         "reprints_dropped": corpus.duplicates_dropped,
         "seconds": round(seconds, 2),
-    }
+    } | ({"backend": settings.backend} if settings.backend else {})
 
 
 def ensure_index(settings: Settings) -> Index:
