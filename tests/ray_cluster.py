@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -168,6 +169,7 @@ def main(out: Path, corpus: list[str], kill_worker: bool) -> dict:
         report["resume_rc"], report["resume_report"] = again.returncode, _last_json(out / "resume.log")
     finally:
         report["left_running"] = [pid for proc in (worker, head) if proc is not None for pid in _stop(proc)]
+        shutil.rmtree(temp, ignore_errors=True)  # the session's logs and sockets
     (out / "cluster.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     return report
 
