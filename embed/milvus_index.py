@@ -158,7 +158,7 @@ class MilvusIndex:
             search_params={"metric_type": "IP"},
             output_fields=["chunk_id"],
         )
-        return {hit["chunk_id"]: float(hit["distance"]) for hit in found[0] if hit["distance"] > 0}
+        return {_row(hit): float(hit["distance"]) for hit in found[0] if hit["distance"] > 0}
 
     def dense_top(self, qvec: np.ndarray, n: int) -> list[int]:
         """Rows of the `n` nearest passages by inner product (== cosine on unit vectors), best first."""
@@ -170,7 +170,7 @@ class MilvusIndex:
             search_params={"metric_type": "IP", "params": {"ef": max(HNSW_EF_SEARCH, n)}},
             output_fields=["chunk_id"],
         )
-        return [hit["chunk_id"] for hit in found[0]]
+        return [_row(hit) for hit in found[0]]
 
     def vectors(self, rows: list[int]) -> np.ndarray:
         """The stored vectors of `rows`, in that order."""
@@ -181,6 +181,11 @@ class MilvusIndex:
         )
         by_row = {r["chunk_id"]: r for r in found}
         return vectors_of([by_row[r] for r in rows])
+
+
+def _row(hit: Any) -> int:
+    """A search hit's passage row (pymilvus 2.5 keys hits by "id", 3.x by field name; both fill entity)."""
+    return int(hit["entity"]["chunk_id"])
 
 
 def _unpack_model(files: dict[str, bytes]) -> Path | None:
