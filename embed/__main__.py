@@ -21,6 +21,9 @@ Handler = Callable[[argparse.Namespace], int]
 _NOT_TEXT = re.compile(r"[\ud800-\udfff]")
 """Lone surrogates: how Python carries command-line bytes that are not valid UTF-8."""
 
+RAY_HELP = "run the batch work on the Ray cluster at ADDRESS (host:port), or 'local' (default: $RAY_ADDRESS)"
+BACKEND_HELP = "keep the index in Milvus: milvus://HOST:PORT/COLLECTION or milvus:///FILE.db/COLLECTION"
+
 
 def _dump(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False))
@@ -31,6 +34,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index_dir", None),
         model=getattr(args, "model", None),
         user_dict=getattr(args, "user_dict", None),
+        ray=getattr(args, "ray", None),
+        backend=getattr(args, "backend", None),
     )
 
 
@@ -95,6 +100,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         max_chars=args.max_chars,
         workers=args.workers,
         force=args.force,
+        ray=_settings(args).ray,
     )
     print(json.dumps(report.to_dict(), ensure_ascii=False), file=sys.stderr)
     if report.articles == 0:
@@ -184,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
             "--index-dir", type=Path, help="index folder (default .policyqa/ here; env POLICYQA_INDEX_DIR)"
         )
         sp.set_defaults(handler=handler, parser=sp)
+        if name in ("index", "ask", "search", "serve", "eval"):
+            sp.add_argument("--backend", metavar="URI", help=BACKEND_HELP)
+        if name in ("index", "summarize"):
+            sp.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
         return sp
 
     sp = command("index", cmd_index, "clean, chunk, embed and index files or folders (default seeds/)")

@@ -40,10 +40,10 @@ class Archive:
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
-        """The index at settings.index_dir as it is on disk (never building one), with its encoder."""
-        from .index import Index
+        """The index where settings say (the folder, or Milvus) as it is, never building one."""
+        from .backend import load_index
 
-        return cls.from_index(Index.load(settings.index_dir), settings)
+        return cls.from_index(load_index(settings), settings)
 
     @classmethod
     def load(cls, settings: Settings) -> Archive:
@@ -59,10 +59,10 @@ class Archive:
     @classmethod
     def from_index(cls, index: Index, settings: Settings) -> Archive:
         """Serve an index that is already loaded, with the encoder it was built with (vectors cached)."""
+        from .backend import make_retriever
         from .index import load_encoder_for
-        from .retrieve import Retriever
 
-        return cls(Retriever(index, CachingEncoder(load_encoder_for(index))), settings)
+        return cls(make_retriever(index, CachingEncoder(load_encoder_for(index))), settings)
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """The k best passages for a query."""

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from .batch_formats import SummaryRecord, format_for, read_records, render_records
 from .chunk import ChunkSettings, chunk_article, passage_text
-from .datamodels import Article, Skip
+from .datamodels import Article, Corpus, Skip
 from .ingest import read_corpus
 from .keywords import passage_idf
 from .summarize import summarize_text
@@ -132,6 +132,7 @@ def summarize_corpus(
     *,
     progress: bool | None = None,
     stdout: TextIO | None = None,
+    ray: str | None = None,
 ) -> BatchReport:
     """Summarize every article found under `paths` into OUT, one record per article.
 
@@ -150,6 +151,8 @@ def summarize_corpus(
         progress: None shows a bar (rate, ETA) on a terminal and a plain line every PROGRESS_SECONDS
             otherwise, on stderr; True always the bar; False nothing.
         stdout: where records go when `out` is None.
+        ray: a Ray cluster address ("local" starts one here): reading and summarizing run there as tasks
+            (`embed.ray_jobs`); `workers` is then unused. The output is the same.
 
     Raises:
         ValueError: bad `fmt`, `max_chars` or `workers`, or OUT exists but is not a summaries file of
@@ -163,7 +166,7 @@ def summarize_corpus(
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     start = time.perf_counter()
-    corpus = read_corpus(paths)
+    corpus = _read(paths, ray)
     previous = {} if force or out is None else _previous_records(out, fmt)
     records: dict[str, SummaryRecord] = {}
     todo: list[Article] = []
@@ -181,12 +184,20 @@ def summarize_corpus(
     vocabulary = CorpusVocabulary.of(corpus.articles) if todo else CorpusVocabulary()
     use_vocabulary(vocabulary)  # for work done in this process; workers get it from the pool initializer
     try:
-        done = _run(todo, max_chars, workers, records, save, progress, vocabulary)
+        done = _run(todo, max_chars, workers if ray is None else ray, records, save, progress, vocabulary)
     finally:
         use_vocabulary(CorpusVocabulary())
     save(records, final=True)
     reused = len(records) - done
     return BatchReport(out, len(corpus.articles), done, reused, corpus.skipped, time.perf_counter() - start)
+
+
+def _read(paths: Sequence[str | Path], ray: str | None) -> Corpus:
+    if ray is None:
+        return read_corpus(paths)
+    from .ray_jobs import connect, read_on_ray
+
+    return read_on_ray(connect(ray), paths, None).corpus
 
 
 def _saver(out: Path | None, fmt: str, order: list[str], stdout: TextIO | None) -> Callable[..., None]:
@@ -213,7 +224,7 @@ def _previous_records(out: Path, fmt: str) -> dict[str, SummaryRecord]:
 def _run(
     todo: list[Article],
     max_chars: int,
-    workers: int,
+    workers: int | str,
     records: dict[str, SummaryRecord],
     save: Callable[..., None],
     progress: bool | None,
@@ -245,8 +256,13 @@ def _run(
 
 
 def _results(
-    todo: list[Article], max_chars: int, workers: int, vocabulary: CorpusVocabulary
+    todo: list[Article], max_chars: int, workers: int | str, vocabulary: CorpusVocabulary
 ) -> Iterator[SummaryRecord]:
+    if isinstance(workers, str):  # a Ray address
+        from .ray_jobs import connect, summarize_on_ray
+
+        yield from summarize_on_ray(connect(workers), todo, max_chars, vocabulary)
+        return
     if workers == 1 or len(todo) < 2 * CHUNKSIZE:
         for article in todo:
             yield summarize_article(article, max_chars)

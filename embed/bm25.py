@@ -143,6 +143,30 @@ class BM25Index:
         keep = scores[rows] > 0
         return rows[keep], scores[rows][keep]
 
+    @property
+    def vocab(self) -> dict[str, int]:
+        """bm25s's id of every token (the columns of `passage_weights`)."""
+        return self._model.vocab_dict
+
+    def passage_weights(self) -> list[dict[int, float]]:
+        """Each passage's precomputed BM25 weight per token id (bm25s's eager score matrix, by row).
+
+        A passage's score for a query is the sum of its weights for the query's tokens, each counted as
+        often as it occurs in the query: what `scores` computes, and what a sparse inner product gives.
+        """
+        matrix = self._model.scores  # column-compressed by token: indptr over tokens, indices = passages
+        indptr, passages, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        tokens = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        order = np.argsort(passages, kind="stable")
+        bounds = np.searchsorted(passages[order], np.arange(self.num_docs + 1))
+        out = []
+        for row in range(self.num_docs):
+            picked = order[bounds[row] : bounds[row + 1]]
+            out.append(
+                {int(t): float(w) for t, w in zip(tokens[picked], data[picked], strict=True) if w != 0}
+            )
+        return out
+
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency, log(1 + (N - df + 0.5) / (df + 0.5)), as Lucene's BM25."""
         df = self.doc_freq.get(token, 0)

@@ -39,6 +39,10 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     max_body_bytes: int = 3_000_000
     seed: int = 13
+    ray: str | None = None
+    """Ray cluster address for batch work ("local" starts one here); None runs in this process."""
+    backend: str | None = None
+    """Where the index lives: None for the folder at index_dir, or milvus://... (see embed/backend.py)."""
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_max_chars <= 4000:
@@ -62,6 +66,8 @@ class Settings:
             chunk_overlap_chars=_env_int("POLICYQA_CHUNK_OVERLAP_CHARS", 60),
             api_key=env.get("POLICYQA_API_KEY") or None,
             max_body_bytes=_env_int("POLICYQA_MAX_BODY_BYTES", 3_000_000),
+            ray=env.get("POLICYQA_RAY") or env.get("RAY_ADDRESS") or None,
+            backend=env.get("POLICYQA_BACKEND") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **given) if given else base

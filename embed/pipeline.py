@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .backend import load_index, save_index
 from .config import Settings
 from .datamodels import Corpus
 from .errors import IndexNotFoundError, PolicyQAError
@@ -29,17 +30,24 @@ class NoArticlesError(PolicyQAError):
 def build(settings: Settings, paths: Sequence[str | Path]) -> dict[str, Any]:
     """Index the articles under `paths` into settings.index_dir (atomically); returns a report."""
     start = time.perf_counter()
-    corpus = read_corpus(paths)
-    if not corpus.articles:
+    if settings.ray:
+        from .ray_index import build_on_ray
+
+        index, corpus = build_on_ray(settings, paths, settings.ray)
+    else:
+        corpus = read_corpus(paths)
+        index = build_index(corpus.articles, settings) if corpus.articles else None
+    if index is None:
         raise NoArticlesError(f"no articles found in {', '.join(map(str, paths))}; nothing was indexed")
-    index = build_index(corpus.articles, settings)
-    index.save(settings.index_dir)
+    save_index(index, settings)
     return _report(index, corpus, settings, time.perf_counter() - start)
 
 
 def update(settings: Settings, add: Sequence[str | Path], remove: Sequence[str]) -> dict[str, Any]:
     """Add new/changed articles from `add` and remove the ids in `remove`, re-embedding only what changed."""
     start = time.perf_counter()
+    if settings.backend:
+        raise PolicyQAError("--add/--remove work on the folder index only: rebuild a Milvus index whole")
     index = Index.load(settings.index_dir)
     corpus = read_corpus(add) if add else Corpus(articles=())
     if add and not corpus.articles:
@@ -61,7 +69,7 @@ def _report(index: Index, corpus: Corpus, settings: Settings, seconds: float) ->
         "skipped": [str(s) for s in corpus.skipped],
         "reprints_dropped": corpus.duplicates_dropped,
         "seconds": round(seconds, 2),
-    }
+    } | ({"backend": settings.backend} if settings.backend else {})
 
 
 def ensure_index(settings: Settings) -> Index:
@@ -71,11 +79,12 @@ def ensure_index(settings: Settings) -> Index:
     IndexCorruptError / ModelMismatchError with the fix in the message.
     """
     try:
-        return Index.load(settings.index_dir)
+        return load_index(settings)
     except IndexNotFoundError:
-        logger.warning("no index in %s: building one from %s", settings.index_dir, settings.seeds_dir)
+        where = settings.backend or settings.index_dir
+        logger.warning("no index in %s: building one from %s", where, settings.seeds_dir)
     build(settings, [settings.seeds_dir])
-    return Index.load(settings.index_dir)
+    return load_index(settings)
 
 
 def evaluate(
@@ -89,7 +98,7 @@ def evaluate(
 
     if corpus:
         with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:
-            scratch = replace(settings, index_dir=Path(tmp) / "index")
+            scratch = replace(settings, index_dir=Path(tmp) / "index", backend=None)  # never a user's Milvus
             build(scratch, corpus)
             return evaluate(scratch, qa_path, k=k)
     from .archive import Archive
