@@ -59,6 +59,26 @@ def load_background_df(path: Path = BACKGROUND_DF_FILE) -> BackgroundDF | None:
     return BackgroundDF(num_docs, doc_freq)
 
 
+def lucene_idf(df: float, num_docs: float) -> float:
+    """Lucene's smoothed IDF, log(1 + (N - df + 0.5) / (df + 0.5)) (what bm25s's "lucene" method uses)."""
+    return math.log(1.0 + (num_docs - df + 0.5) / (df + 0.5))
+
+
+def idf_rescale(token: str, doc_freq: dict[str, int], num_docs: int, prior: int = PRIOR_PASSAGES) -> float:
+    """By how much a token's BM25 score moves from the archive's IDF to the background-smoothed one.
+
+    The smoothed IDF counts the archive plus `prior` passages drawn from the background corpus; the
+    stored scores (bm25s's, or the weights kept in Milvus) use the archive's own, so a search multiplies
+    each query token's contribution by this factor. 1.0 without a background table or with prior 0.
+    """
+    background = load_background_df() if prior > 0 else None
+    if background is None:
+        return 1.0
+    df = doc_freq.get(token, 0)
+    smoothed = df + prior * background.doc_freq.get(token, 0) / background.num_docs
+    return lucene_idf(smoothed, num_docs + prior) / lucene_idf(df, num_docs)
+
+
 def write_background_df(doc_freq: dict[str, int], num_docs: int, path: Path) -> None:
     """Write the table as gzipped text: the passage count, then `token<TAB>df` lines, most frequent first.
 
@@ -115,22 +135,16 @@ class BM25Index:
         if not ids:
             return np.zeros(self.num_docs, dtype=np.float32)
         prior = PRIOR_PASSAGES if prior is None else prior
-        background = load_background_df() if prior > 0 else None
-        if background is None:
+        if prior <= 0 or load_background_df() is None:
             return self._model.get_scores(ids)
         out = np.zeros(self.num_docs, dtype=np.float32)
         for token in query_tokens:
             token_ids = self._model.get_tokens_ids([token])
             if token_ids:
-                weight = self._smoothed_idf(token, background, prior) / self.idf(token)
-                out += weight * self._model.get_scores(token_ids)
+                out += idf_rescale(token, self.doc_freq, self.num_docs, prior) * self._model.get_scores(
+                    token_ids
+                )
         return out
-
-    def _smoothed_idf(self, token: str, background: BackgroundDF, prior: int) -> float:
-        """Lucene's IDF over the archive plus `prior` passages drawn from the background corpus."""
-        df = self.doc_freq.get(token, 0) + prior * background.doc_freq.get(token, 0) / background.num_docs
-        n = self.num_docs + prior
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def top(self, query_tokens: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
         """Row ids and scores of the best `n` passages with a positive score, best first."""
@@ -168,9 +182,8 @@ class BM25Index:
         return out
 
     def idf(self, token: str) -> float:
-        """Smoothed inverse document frequency, log(1 + (N - df + 0.5) / (df + 0.5)), as Lucene's BM25."""
-        df = self.doc_freq.get(token, 0)
-        return math.log(1.0 + (self.num_docs - df + 0.5) / (df + 0.5))
+        """Smoothed inverse document frequency over the archive's passages, as Lucene's BM25."""
+        return lucene_idf(self.doc_freq.get(token, 0), self.num_docs)
 
     def save(self, folder: Path) -> None:
         """Write bm25s's files and the document frequencies into `folder`."""

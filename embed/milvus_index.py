@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .backend import MilvusLocation
+from .bm25 import idf_rescale, lucene_idf
 from .chunk import ChunkSettings
 from .datamodels import Article, Chunk, Hit
 from .errors import EmptyQueryError, IndexCorruptError, IndexNotFoundError
@@ -44,10 +45,7 @@ class _BM25Stats:
 
     def idf(self, token: str) -> float:
         """Lucene's smoothed IDF, as `BM25Index.idf`."""
-        import math
-
-        df = self.doc_freq.get(token, 0)
-        return math.log(1.0 + (self.num_docs - df + 0.5) / (df + 0.5))
+        return lucene_idf(self.doc_freq.get(token, 0), self.num_docs)
 
 
 class _Chunks(Sequence[Chunk]):
@@ -146,9 +144,15 @@ class MilvusIndex:
 
     def bm25_top(self, tokens: list[str], n: int, rows: list[int] | None = None) -> dict[int, float]:
         """BM25 scores of the best `n` passages (or of `rows` only): a sparse inner product in Milvus."""
-        query = Counter(self.bm25.vocab[t] for t in tokens if t in self.bm25.vocab)
-        if not query or rows == []:
+        counts = Counter(t for t in tokens if t in self.bm25.vocab)
+        if not counts or rows == []:
             return {}
+        # Each query token weighs as often as it occurs, rescaled to the background-smoothed IDF exactly
+        # as BM25Index.scores does, so the sparse inner product equals the folder index's BM25 score.
+        stats = self.bm25
+        query = {
+            stats.vocab[t]: n * idf_rescale(t, stats.doc_freq, stats.num_docs) for t, n in counts.items()
+        }
         found = self.client.search(
             self.collection,
             data=[{int(k): float(v) for k, v in query.items()}],

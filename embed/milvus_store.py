@@ -30,10 +30,10 @@ import numpy as np
 
 from .backend import MilvusLocation
 from .chunk import passage_text
+from .index_store import manifest_of
 
 if TYPE_CHECKING:
-    from .index_store import manifest_of
-from .index import Index
+    from .index import Index
 
 logger = logging.getLogger(__name__)
 
