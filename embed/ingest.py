@@ -138,7 +138,7 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
         for article in found:
             ids.setdefault(article.article_id, str(path))
         articles.extend(found)
-    kept, duplicates = drop_reprints(_relative_sources(articles, paths))
+    kept, duplicates = drop_reprints(relative_sources(articles, paths))
     for skip in skipped:
         logger.warning("skipped %s", skip)
     logger.info(
@@ -153,7 +153,7 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
     )
 
 
-def _relative_sources(articles: list[Article], paths: Sequence[str | Path]) -> list[Article]:
+def relative_sources(articles: list[Article], paths: Sequence[str | Path]) -> list[Article]:
     """Articles whose `source` is shown relative to what was indexed, never as a server's absolute path."""
     roots = [Path(p) for p in paths]
     return [
@@ -175,23 +175,35 @@ def _shown_source(path: Path, roots: list[Path]) -> str:
 
 def _read_file(path: Path, ids: dict[str, str], stems: dict[str, Path], skipped: list[Skip]) -> list[Article]:
     """The articles of one file, by its type."""
-    suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
+    if path.suffix.lower() in JSONL_SUFFIXES:
         return list(_read_jsonl(path, ids, skipped))
+    stem = _unique_stem(path, stems)
+    try:
+        return read_paged_file(path, stem, skipped)
+    except (_Unreadable, UnreadableDocumentError):
+        del stems[stem]  # an unreadable file leaves its stem free for a later one
+        raise
+
+
+def read_paged_file(path: Path, stem: str, skipped: list[Skip]) -> list[Article]:
+    """The articles of one non-JSONL file (a page, a PDF/Word/image document, a saved web page).
+
+    Articles are numbered `<stem>#<n>`. Raises `_Unreadable` or `UnreadableDocumentError` when the whole
+    file cannot be read (the message is the reason to report).
+    """
+    suffix = path.suffix.lower()
     if suffix in DOCUMENT_SUFFIXES:
         _open_regular(path)[0].close()  # a FIFO or a device named .pdf would hang or flood the reader
-        return read_document(path, _unique_stem(path, stems), skipped)
+        return read_document(path, stem, skipped)
     if suffix in {".html", ".htm"}:
         html = decode_bytes(_read_bytes(path), str(path), skipped)
         page = extract_webpage(html)
         if page is None:
-            return split_articles(html_to_text(html), _unique_stem(path, stems), str(path))
+            return split_articles(html_to_text(html), stem, str(path))
         # A saved web page is one article; its title and date come from the page's metadata.
-        article = article_from_record(
-            f"{_unique_stem(path, stems)}#1", page.text, str(path), page.title, page.date
-        )
+        article = article_from_record(f"{stem}#1", page.text, str(path), page.title, page.date)
         return [article] if article else []
-    return split_articles(read_page(path, skipped), _unique_stem(path, stems), str(path))
+    return split_articles(read_page(path, skipped), stem, str(path))
 
 
 def _unique_stem(path: Path, stems: dict[str, Path]) -> str:
@@ -378,32 +390,46 @@ def html_to_text(html: str) -> str:
 
 def _read_jsonl(path: Path, ids: dict[str, str], skipped: list[Skip]) -> Iterator[Article]:
     """Articles of a JSONL file, streamed line by line; each bad line is reported and skipped."""
+    for number, raw in jsonl_lines(path):
+        result = jsonl_record(raw, path)
+        if result is None:
+            continue
+        if isinstance(result, str):
+            skipped.append(Skip(str(path), result, number))
+        elif result.article_id in ids:
+            reason = f"duplicate id {result.article_id!r} (first in {ids[result.article_id]})"
+            skipped.append(Skip(str(path), reason, number))
+        else:
+            ids[result.article_id] = f"{path}:{number}"
+            yield result
+
+
+def jsonl_record(raw: bytes, path: Path) -> Article | str | None:
+    """One raw JSONL line as an article, the reason it is not one, or None for a blank line."""
+    if not raw.strip():
+        return None
+    if len(raw) > MAX_RECORD_BYTES:
+        return f"line too long: over {MAX_RECORD_BYTES >> 20} MiB"
+    return _jsonl_article(raw, path)
+
+
+def jsonl_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(line number within the range, raw line) of a JSONL file's lines that start in [start, end).
+
+    Only a regular file is opened, and every line is bounded (`_bounded_lines`); a BOM on the file's first
+    line is dropped. Raises `_Unreadable` for a file that cannot be read or is empty.
+    """
     handle, size = _open_regular(path)
     with handle:
         if size == 0:
             raise _Unreadable("empty file")
+        handle.seek(start)
         for number, raw in enumerate(_bounded_lines(handle), 1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            if start == 0 and number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_RECORD_BYTES:
-                skipped.append(Skip(str(path), f"line too long: over {MAX_RECORD_BYTES >> 20} MiB", number))
-                continue
-            result = _jsonl_article(raw, path)
-            if isinstance(result, str):
-                skipped.append(Skip(str(path), result, number))
-            elif result.article_id in ids:
-                skipped.append(
-                    Skip(
-                        str(path),
-                        f"duplicate id {result.article_id!r} (first in {ids[result.article_id]})",
-                        number,
-                    )
-                )
-            else:
-                ids[result.article_id] = f"{path}:{number}"
-                yield result
+            yield number, raw
+            if end is not None and handle.tell() >= end:
+                break
 
 
 def _bounded_lines(handle: io.BufferedReader) -> Iterator[bytes]:

@@ -9,19 +9,27 @@ article ids, the skip list's order and reprint removal. The result equals `read_
 
 from __future__ import annotations
 
-import codecs
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .articles import drop_reprints, split_articles
+from .articles import drop_reprints
 from .chunk import ChunkSettings, chunk_article
 from .datamodels import Article, Chunk, Corpus, Skip
 
 # The reader's own rules are reused, not copied, so both paths keep one definition of them.
-from .ingest import JSONL_SUFFIXES, MAX_RECORD_BYTES, _jsonl_article, _unique_stem, _Unreadable, iter_files
-from .ingest import read_page as _read_page
+from .ingest import (
+    JSONL_SUFFIXES,
+    _unique_stem,
+    _Unreadable,
+    iter_files,
+    jsonl_lines,
+    jsonl_record,
+    read_paged_file,
+    relative_sources,
+)
+from .readers import UnreadableDocumentError
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +82,8 @@ class Plan:
     walk_skips: tuple[Skip, ...] = ()
     skips_before: tuple[int, ...] = field(default=())
     """For file i, how many walk skips came before it (`read_corpus` interleaves them the same way)."""
+    paths: tuple[str, ...] = ()
+    """The paths given, against which sources are shown (as `read_corpus` shows them)."""
 
 
 def plan_shards(paths: Sequence[str | Path], shard_bytes: int = SHARD_BYTES) -> Plan:
@@ -92,7 +102,7 @@ def plan_shards(paths: Sequence[str | Path], shard_bytes: int = SHARD_BYTES) -> 
             shards.extend(_jsonl_shards(number, path, shard_bytes))
         else:
             shards.append(Shard(number, str(path), False, stem=_unique_stem(path, stems)))
-    return Plan(tuple(shards), tuple(walk), tuple(before))
+    return Plan(tuple(shards), tuple(walk), tuple(before), tuple(str(p) for p in paths))
 
 
 def _jsonl_shards(number: int, path: Path, shard_bytes: int) -> list[Shard]:
@@ -124,45 +134,24 @@ def read_shard(shard: Shard, rules: ChunkSettings | None = None) -> ShardResult:
         if shard.jsonl:
             entries, lines = _read_jsonl_range(shard, path, rules)
         else:
-            articles = split_articles(_read_page(path, skipped), shard.stem, shard.path)
+            articles = read_paged_file(path, shard.stem, skipped)
             entries, lines = [Entry(None, a, _chunks(a, rules)) for a in articles], 0
-    except _Unreadable as exc:
+    except (_Unreadable, UnreadableDocumentError) as exc:
         return ShardResult(shard, tuple(Entry(s.line, skip=s) for s in skipped), 0, str(exc))
     page_skips = [Entry(s.line, skip=s) for s in skipped]
     return ShardResult(shard, tuple(page_skips + entries), lines)
 
 
 def _read_jsonl_range(shard: Shard, path: Path, rules: ChunkSettings | None) -> tuple[list[Entry], int]:
-    """The per-line part of ingest's JSONL reader, over one byte range (ids are checked at the merge)."""
-    try:
-        if shard.part == 0 and path.stat().st_size == 0:
-            raise _Unreadable("empty file")
-        handle = path.open("rb")
-    except OSError as exc:
-        raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+    """The lines of one byte range, read as ingest reads them (ids are checked at the merge)."""
     entries: list[Entry] = []
     number = 0
-    with handle:
-        handle.seek(shard.start)
-        while handle.tell() < shard.end:
-            raw = handle.readline()
-            if not raw:
-                break
-            number += 1
-            if shard.part == 0 and number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_RECORD_BYTES:
-                entries.append(
-                    Entry(number, skip=Skip(shard.path, f"line too long: {len(raw) / 2**20:.1f} MiB"))
-                )
-                continue
-            result = _jsonl_article(raw, path)
-            if isinstance(result, str):
-                entries.append(Entry(number, skip=Skip(shard.path, result)))
-            else:
-                entries.append(Entry(number, result, _chunks(result, rules)))
+    for number, raw in jsonl_lines(path, shard.start, shard.end):
+        result = jsonl_record(raw, path)
+        if isinstance(result, str):
+            entries.append(Entry(number, skip=Skip(shard.path, result)))
+        elif result is not None:
+            entries.append(Entry(number, result, _chunks(result, rules)))
     return entries, number
 
 
@@ -206,7 +195,12 @@ def merge_shards(
         if not found:
             skipped.append(Skip(first.path, "no article text found after cleaning"))
     skipped.extend(plan.walk_skips[walked:])
-    kept, duplicates = drop_reprints(articles)
+    shown = relative_sources(articles, plan.paths)  # sources as read_corpus shows them, chunks likewise
+    chunks = {
+        id(new): tuple(replace(c, source=new.source) for c in chunks[id(old)])
+        for old, new in zip(articles, shown, strict=True)
+    }
+    kept, duplicates = drop_reprints(shown)
     for skip in skipped:
         logger.warning("skipped %s", skip)
     by_id = {a.article_id: chunks[id(a)] for a in kept}
