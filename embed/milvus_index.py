@@ -24,9 +24,9 @@ from .backend import MilvusLocation
 from .bm25 import idf_rescale, lucene_idf
 from .chunk import ChunkSettings
 from .datamodels import Article, Chunk, Hit
-from .errors import EmptyQueryError, IndexCorruptError, IndexNotFoundError
+from .errors import IndexCorruptError, IndexNotFoundError
 from .milvus_store import FORMAT_VERSION, HNSW_EF_SEARCH, META_SUFFIX, connect, read_files, vectors_of
-from .retrieve import _SPACE, MODES, Mode, Retriever, convex, highlight_spans, is_near_duplicate, rrf
+from .retrieve import Mode, Retriever, convex, distinct_hits, highlight_spans, rrf
 from .tokenize import Tokenizer
 
 CHUNK_CACHE = 4096
@@ -209,39 +209,25 @@ class MilvusRetriever(Retriever):
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """The best `k` passages for `query`, best first (as `Retriever.search`)."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if k < 1:
-            raise ValueError("k must be at least 1")
         query = query.strip()
-        tokens = self.index.tokenizer.tokenize_for_search(query)
-        if not tokens:
-            raise EmptyQueryError("the query has no searchable words (it is blank or only stopwords)")
+        tokens = self._search_tokens(query, k, mode)
         if not len(self.index.chunks):
             return []
         n = max(self.candidates, 4 * k)
         ranked, bm25, cosine = self._candidates(mode, n, tokens, query)
         chunks = self.index.chunks.fetch([row for row, _ in ranked])
-        hits: list[Hit] = []
-        kept: list[str] = []
-        for row, score in ranked:
-            chunk = chunks[row]
-            compact = _SPACE.sub("", chunk.text)
-            if any(is_near_duplicate(compact, other) for other in kept):
-                continue
-            kept.append(compact)
-            hits.append(
-                Hit(
-                    chunk=chunk,
-                    score=float(score),
-                    dense_score=cosine.get(row) if mode != "bm25" else None,
-                    bm25_score=bm25.get(row, 0.0) if mode != "dense" else None,
-                    highlights=highlight_spans(chunk.text, tokens),
-                )
+
+        def make_hit(chunk: Chunk, score: float) -> Hit:
+            row = chunk.chunk_id
+            return Hit(
+                chunk=chunk,
+                score=float(score),
+                dense_score=cosine.get(row) if mode != "bm25" else None,
+                bm25_score=bm25.get(row, 0.0) if mode != "dense" else None,
+                highlights=highlight_spans(chunk.text, tokens),
             )
-            if len(hits) == k:
-                break
-        return hits
+
+        return distinct_hits(((chunks[row], score) for row, score in ranked), k, make_hit)
 
     def _candidates(
         self, mode: Mode, n: int, tokens: list[str], query: str

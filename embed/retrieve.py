@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -117,32 +118,29 @@ class Retriever:
             EmptyQueryError: the query is blank or only stopwords/punctuation.
             ValueError: unknown mode or k < 1.
         """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if k < 1:
-            raise ValueError("k must be at least 1")
         query = query.strip()
-        tokens = self.index.tokenizer.tokenize_for_search(query)
-        if not tokens:
-            raise EmptyQueryError("the query has no searchable words (it is blank or only stopwords)")
-        if not self.index.chunks:
+        tokens = self._search_tokens(query, k, mode)
+        if not len(self.index.chunks):
             return []
         n = max(self.candidates, 4 * k)
         bm25_scores = self.index.bm25.scores(tokens) if mode != "dense" else None
         qvec = self._query_vector(query) if mode != "bm25" else None
         rows, scores = self._rank(mode, n, bm25_scores, qvec)
-        hits: list[Hit] = []
-        kept: list[str] = []
-        for row, score in zip(rows, scores, strict=True):
-            chunk = self.index.chunks[row]
-            compact = _SPACE.sub("", chunk.text)
-            if any(is_near_duplicate(compact, other) for other in kept):
-                continue
-            kept.append(compact)
-            hits.append(self._hit(chunk, score, bm25_scores, qvec, tokens))
-            if len(hits) == k:
-                break
-        return hits
+        ranked = ((self.index.chunks[row], score) for row, score in zip(rows, scores, strict=True))
+        return distinct_hits(
+            ranked, k, lambda chunk, score: self._hit(chunk, score, bm25_scores, qvec, tokens)
+        )
+
+    def _search_tokens(self, query: str, k: int, mode: Mode) -> list[str]:
+        """The query's search tokens, after checking the arguments (every backend searches this way)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        tokens = self.index.tokenizer.tokenize_for_search(query)
+        if not tokens:
+            raise EmptyQueryError("the query has no searchable words (it is blank or only stopwords)")
+        return tokens
 
     def _rank(
         self, mode: Mode, n: int, bm25_scores: np.ndarray | None, qvec: np.ndarray | None
@@ -186,6 +184,23 @@ class Retriever:
     def _query_vector(self, query: str) -> np.ndarray:
         # No cache here: an Archive wraps its encoder in a CachingEncoder, the one vector cache.
         return np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
+
+
+def distinct_hits(
+    ranked: Iterable[tuple[Chunk, float]], k: int, make_hit: Callable[[Chunk, float], Hit]
+) -> list[Hit]:
+    """The first `k` candidates, best first, that are not near-duplicates (reprints) of one already kept."""
+    hits: list[Hit] = []
+    kept: list[str] = []
+    for chunk, score in ranked:
+        compact = _SPACE.sub("", chunk.text)
+        if any(is_near_duplicate(compact, other) for other in kept):
+            continue
+        kept.append(compact)
+        hits.append(make_hit(chunk, score))
+        if len(hits) == k:
+            break
+    return hits
 
 
 def highlight_spans(text: str, tokens: list[str]) -> tuple[tuple[int, int], ...]:
