@@ -145,3 +145,13 @@ def test_serve_on_a_busy_port_says_which_port_and_builds_nothing(tmp_path, capsy
     assert code == 2
     assert f"port {port} on 127.0.0.1 is already in use" in err and "--port" in err
     assert not (tmp_path / "index").exists()  # refused before any build
+
+
+def test_import_embed_is_light_and_exposes_the_archive_lazily():
+    code = (
+        "import sys, embed\n"
+        "assert not {'faiss', 'torch', 'jieba'} & set(sys.modules), sorted(sys.modules)\n"
+        "from embed.archive import Archive\n"
+        "assert embed.Archive is Archive and 'Archive' in embed.__all__\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
