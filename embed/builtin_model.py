@@ -226,7 +226,7 @@ def fit_vectors(
     model = _StaticModel(vocab, torch.Generator().manual_seed(seed))
     batch = min(batch, len(passages))
     if steps is None:
-        steps = 0 if batch < 2 else min(MAX_STEPS, max(MIN_STEPS, EPOCHS * len(passages) // batch))
+        steps = _step_count(len(passages), batch, MIN_STEPS, MAX_STEPS)
     steps = _train(model, passages, seed, steps, batch, LEARNING_RATE)
     with torch.no_grad():
         table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
@@ -257,11 +257,16 @@ def adapt_vectors(
         base_norm = model.base(ids).norm(dim=1).mean()
         model.base.weight *= BASE_WEIGHT * own / max(float(base_norm), 1e-6)
     batch = min(BATCH_SIZE, len(passages))
-    steps = 0 if batch < 2 else min(ADAPT_MAX_STEPS, max(ADAPT_MIN_STEPS, EPOCHS * len(passages) // batch))
+    steps = _step_count(len(passages), batch, ADAPT_MIN_STEPS, ADAPT_MAX_STEPS)
     steps = _train(model, passages, seed, steps, batch, ADAPT_LEARNING_RATE)
     with torch.no_grad():
         table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
     return table, steps
+
+
+def _step_count(passages: int, batch: int, low: int, high: int) -> int:
+    """EPOCHS passes over the passages, kept within [low, high] steps; none without two passages a batch."""
+    return 0 if batch < 2 else min(high, max(low, EPOCHS * passages // batch))
 
 
 def _train(
