@@ -4,7 +4,8 @@ The ranker is trained on synthetic questions only (as scripts/train_answer_ranke
 archive here for speed); this script then asks, on each dev set, how often the top-ranked candidate
 sentence holds an answer string (threshold 0: never declining), for:
 - the plain baselines: IDF-weighted question-word coverage, and coverage of the asking clause (focus);
-- the shipped feature set at several regularisation strengths;
+- the shipped feature set fitted two ways: a per-candidate logistic regression at several strengths, and
+  the shipped conditional logit (a softmax over each question's candidates) at several penalties;
 - the shipped set without each feature, and with passage-position features added (rank, fused score,
   first sentence of its passage), which the shipped set leaves out.
 
@@ -24,10 +25,10 @@ import numpy as np
 from dev_sets import QA_SETS, QUESTION_LIMIT, SHARED, index_dir
 
 from embed.answer_features import FEATURES, candidate_sentences, sentence_features
-from embed.answer_ranker import SENTENCE_C
+from embed.answer_ranker import SENTENCE_PENALTY
 from embed.archive import Archive
 from embed.config import Settings
-from embed.linear_model import fit_linear
+from embed.linear_model import fit_linear, fit_listwise
 from embed.pipeline import build
 from embed.qa_eval import is_relevant, read_qa
 from embed.synthetic_questions import make_questions
@@ -96,15 +97,19 @@ def main() -> None:
         rates = [np.mean([y[int(np.argmax(score(x)))] for x, y in rows]) for rows in dev.values()]
         print(f"{label:34}" + "".join(f"{r:19.3f}" for r in rates))
 
-    def variant(label, feats, c=SENTENCE_C):
+    def variant(label, feats, penalty=SENTENCE_PENALTY):
         cols = [names.index(f) for f in feats]
+        model = fit_listwise([(x[:, cols], y) for x, y in train], tuple(feats), penalty)
+        report(label, lambda x: model.logit(x[:, cols]))
+
+    def pointwise(label, c):
         model = fit_linear(
-            np.concatenate([x[:, cols] for x, _ in train]),
+            np.concatenate([x[:, : len(FEATURES)] for x, _ in train]),
             np.concatenate([y for _, y in train]),
-            tuple(feats),
+            FEATURES,
             c,
         )
-        report(label, lambda x: model.logit(x[:, cols]))
+        report(label, lambda x: model.logit(x[:, : len(FEATURES)]))
 
     report(
         "baseline: coverage", lambda x: x[:, names.index("coverage")] + 1e-3 * x[:, names.index("log_chars")]
@@ -113,8 +118,10 @@ def main() -> None:
         "baseline: focus coverage",
         lambda x: x[:, names.index("focus")] + 1e-3 * x[:, names.index("coverage")],
     )
-    for c in (0.001, SENTENCE_C, 0.1, 1.0):
-        variant(f"shipped features, C={c}", list(FEATURES), c)
+    for c in (0.001, 0.01, 0.1, 1.0):
+        pointwise(f"per-candidate logistic, C={c}", c)
+    for penalty in (1.0, 0.3, SENTENCE_PENALTY, 0.03, 0.01):
+        variant(f"conditional logit, penalty={penalty}", list(FEATURES), penalty)
     for feature in FEATURES:
         variant(f"  without {feature}", [f for f in FEATURES if f != feature])
     variant("  with passage position", names)

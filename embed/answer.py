@@ -2,8 +2,9 @@
 
 Every candidate sentence of the retrieved passages is scored by the learned ranker (`embed.answer_ranker`)
 over readable features (`embed.answer_features`). The best one leads. A second sentence joins only when it
-carries more of what was asked: the other half of a two-part question, words of the question the first
-sentence lacks, or the continuation a sentence announces with a colon. Context stays in the cited passages.
+carries more of what was asked: the other half of a two-part question, the continuation a sentence
+announces with a colon, the rest of a list, or a runner-up the ranker rates nearly as likely to hold the
+fact, when the two stay short. Context stays in the cited passages.
 The confidence model says how likely the first sentence holds the fact; below the ranker's threshold the
 answer is declined (`found: false`), since a wrong confident answer costs a reader more than a plain "no".
 """
@@ -38,19 +39,27 @@ ANSWER_BUDGET = 200
 """The answer's length budget in characters (CONTRACT.md): a ceiling, not a target."""
 
 SECOND_DEPTH = 3
-"""A second sentence is looked for among the next few candidates in the ranker's order..."""
+"""A second sentence is looked for among the next few candidates in the ranker's order, whose logits are
+within SECOND_MAX_DROP of the best one's (a far weaker candidate is noise, not a fact), and it must hold a
+type the question asks and the first lacks: the other half of a two-part question. Adding a sentence for
+question words the first lacks was tried and dropped: those words are mostly the topic (示范区, the
+project's name), so it padded single-fact answers with context."""
 
 SECOND_MAX_DROP = 3.0
-"""...whose log-odds are within this of the best one's (a far weaker candidate is noise, not a fact)..."""
+
+RUNNER_UP_SHARE = 0.5
+"""Unless the question asks for a list (which gets the list's rest), a runner-up sentence joins the best
+when the ranker rates it at least this likely, relative to the best, to hold the fact (the ratio of their
+softmax shares), and the two together stay within RUNNER_UP_CHARS: a short answer that surely holds the
+fact beats a shorter one that may not. Both were chosen on the dev sets (answer_hit against median
+length); first_hit does not depend on them."""
+
+RUNNER_UP_CHARS = 150
 
 ENUMERATOR = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+|\d+[、.．])"
 )
 """How an enumeration item starts (一是, （二）, 第三, 4.): a list question gets the items that follow."""
-
-"""...and it must hold a type the question asks and the first lacks: the other half of a two-part question.
-Adding a sentence for question words the first lacks was tried and dropped: those words are mostly the
-topic (示范区, the project's name), so it padded single-fact answers with context."""
 
 
 def answer_question(
@@ -106,6 +115,8 @@ def _compose(
     order = np.argsort(-logits, kind="stable").tolist()
     picks = _with_continuation(candidates, order[0])
     kinds = question_types(question)
+    if "list" not in kinds and len(order) > 1 and _close_runner_up(candidates, logits, picks, order[1]):
+        return _within_budget([candidates[j] for j in [*picks, order[1]]], max_chars)
     for i in order[1 : 1 + SECOND_DEPTH]:
         text = "".join(candidates[j].text for j in picks)
         if len(text) >= max_chars or logits[i] < logits[order[0]] - SECOND_MAX_DROP:
@@ -118,6 +129,13 @@ def _compose(
     if "list" in kinds:
         picks += _rest_of_list(candidates, picks[-1])
     return _within_budget([candidates[j] for j in picks], max_chars)
+
+
+def _close_runner_up(candidates: list[Candidate], logits: np.ndarray, picks: list[int], i: int) -> bool:
+    """Whether candidate `i` is nearly as likely as the best to hold the fact and the pair stays short."""
+    if i in picks or np.exp(logits[i] - logits[picks[0]]) < RUNNER_UP_SHARE:
+        return False
+    return sum(len(candidates[j].text) for j in [*picks, i]) <= RUNNER_UP_CHARS
 
 
 def _rest_of_list(candidates: list[Candidate], i: int) -> list[int]:

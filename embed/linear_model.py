@@ -81,3 +81,38 @@ def fit_linear(rows: np.ndarray, labels: np.ndarray, names: Sequence[str], c: fl
         np.round(model.coef_[0].astype(np.float64), DIGITS),
         round(float(model.intercept_[0]), DIGITS),
     )
+
+
+def fit_listwise(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], names: Sequence[str], penalty: float
+) -> LinearModel:
+    """Fit a conditional logit: in each group (rows, labels), a softmax over the rows picks the labelled one.
+
+    Each group is one question's candidates; only differences between a question's candidates count, so
+    what makes every candidate of one question alike (a question that shares many words with its article)
+    cannot be mistaken for evidence. `penalty` is the L2 strength on the standardised weights. The model's
+    intercept is 0: its logits rank candidates and are not probabilities. Groups without a labelled row
+    are left out.
+    """
+    from scipy.optimize import minimize
+
+    groups = [(rows, labels) for rows, labels in groups if labels.any()]
+    stacked = np.concatenate([rows for rows, _ in groups])
+    mean = np.round(stacked.mean(axis=0), DIGITS)
+    scale = np.round(stacked.std(axis=0), DIGITS)
+    scale[scale < 1e-9] = 1.0
+    standard = [((rows - mean) / scale, labels / labels.sum()) for rows, labels in groups]
+
+    def loss(coef: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(coef)
+        for rows, target in standard:
+            z = rows @ coef
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            total -= float(target @ np.log(p + 1e-12))
+            grad -= rows.T @ (target - p)
+        n = len(standard)
+        return total / n + penalty * float(coef @ coef), grad / n + 2 * penalty * coef
+
+    coef = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B").x
+    return LinearModel(tuple(names), mean, scale, np.round(coef, DIGITS), 0.0)

@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embed.answer import NOT_FOUND, answer_question
+import embed.answer
+from embed.answer import NOT_FOUND, RUNNER_UP_CHARS, answer_question
 from embed.answer_ranker import load_ranker
 from embed.datamodels import Chunk, Hit
 from embed.errors import EmptyQueryError
@@ -51,6 +53,17 @@ def test_a_two_part_question_gets_the_other_half_in_a_second_sentence():
     answer = answer_question("沁泉湖公园什么时候开园，总投资多少？", make_hits(PASSAGES), ranker=ALWAYS)
     assert len(answer.sentences) == 2
     assert "明年5月1日" in answer.text and "3.2亿元" in answer.text
+
+
+def test_a_runner_up_as_likely_as_the_best_joins_it_while_the_pair_stays_short(monkeypatch):
+    # A ranker that cannot tell candidates apart rates the runner-up as likely as the best: both are shown
+    # (the question asks for no type, so no second sentence joins as the other half of a two-part question).
+    flat = replace(ALWAYS, sentence=replace(ALWAYS.sentence, coef=np.zeros_like(ALWAYS.sentence.coef)))
+    answer = answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat)
+    assert len(answer.sentences) == 2
+    assert len(answer.text) <= RUNNER_UP_CHARS
+    monkeypatch.setattr(embed.answer, "RUNNER_UP_CHARS", len(answer.sentences[0].text) + 5)
+    assert len(answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat).sentences) == 1
 
 
 def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():

@@ -13,7 +13,7 @@ from embed.answer_ranker import (
     load_ranker,
     save_ranker,
 )
-from embed.linear_model import LinearModel
+from embed.linear_model import LinearModel, fit_listwise
 from embed.synthetic_questions import Sample
 
 
@@ -60,8 +60,28 @@ def test_fitting_learns_that_the_feature_marking_the_fact_counts():
             gold = int(rng.integers(6))
             rows[gold, typed], labels[gold] = 1.0, 1.0
         samples.append(Sample(rows, labels, float(rng.random())))
-    ranker = fit_ranker(samples, threshold=0.3, c=1.0)
+    ranker = fit_ranker(samples, threshold=0.3, penalty=0.01)
     weights = ranker.sentence.weights()
     assert weights["type_match"] == max(weights.values()) > 0
     answerable = [s for s in samples if s.labels.any()]
     assert all(s.labels[int(np.argmax(ranker.sentence.logit(s.rows)))] for s in answerable)
+
+
+def test_the_listwise_fit_ignores_what_all_of_a_questions_candidates_share():
+    # Column 0 is the same for every candidate of a question (how easy the question is); column 1 marks
+    # the right candidate. Only the second can tell candidates apart, so only it may get weight.
+    rng = np.random.default_rng(5)
+    groups = []
+    for _ in range(100):
+        rows = np.column_stack([np.full(5, rng.random()), rng.random(5) * 0.5])
+        labels = np.zeros(5)
+        gold = int(rng.integers(5))
+        rows[gold, 1], labels[gold] = 1.0, 1.0
+        groups.append((rows, labels))
+    groups.append((rng.random((3, 2)), np.zeros(3)))  # no right candidate: left out
+    model = fit_listwise(groups, ("easiness", "marker"), penalty=0.01)
+    weights = model.weights()
+    assert abs(weights["easiness"]) < 1e-9
+    assert weights["marker"] > 0
+    assert model.intercept == 0.0
+    assert all(labels[int(np.argmax(model.logit(rows)))] for rows, labels in groups[:-1])
