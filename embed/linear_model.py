@@ -1,7 +1,10 @@
-"""A logistic regression over standardised, named features: the answer ranker's and the summary scorer's.
+"""A linear model over standardised, named features: logistic regressions and the selector's ridge.
 
-Inference is numpy only; fitting uses scikit-learn, a training-time dependency (the training scripts). The
-JSON form lists each feature's weight, mean and scale side by side, so a reader sees what counts.
+The answer ranker's confidence and the summary scorer are logistic regressions; the answer ranker's
+sentence model is a conditional logit (a softmax over each question's candidates); the summary selector
+is a ridge regression, whose prediction is `logit`. Inference is numpy only; fitting uses scikit-learn, a
+training-time dependency (the training scripts). The JSON form lists each feature's weight, mean and
+scale side by side, so a reader sees what counts.
 """
 
 from __future__ import annotations
@@ -116,3 +119,20 @@ def fit_listwise(
 
     coef = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B").x
     return LinearModel(tuple(names), mean, scale, np.round(coef, DIGITS), 0.0)
+
+
+def fit_ridge(rows: np.ndarray, targets: np.ndarray, names: Sequence[str], alpha: float = 1.0) -> LinearModel:
+    """Fit a ridge regression (L2 strength `alpha`) on standardised features; `logit` is its prediction."""
+    from sklearn.linear_model import Ridge
+
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = Ridge(alpha=alpha).fit((rows - mean) / scale, targets)
+    return LinearModel(
+        tuple(names),
+        np.round(mean, DIGITS),
+        np.round(scale, DIGITS),
+        np.round(model.coef_.astype(np.float64), DIGITS),
+        round(float(model.intercept_), DIGITS),
+    )

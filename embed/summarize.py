@@ -1,4 +1,8 @@
-"""Extractive article summaries: prior × centrality × learned scorer, MMR, budget rule, reading order."""
+"""Extractive article summaries: whole sentences under the budget rule, in reading order.
+
+A learned selector rates whole candidate summaries (summary_selection); outside what it was trained on,
+prior × centrality × learned sentence scorer with MMR picks.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from .keywords import extract_keywords, idf_lookup
 from .sentences import split_sentences
 from .summary_features import FEATURES, SentenceGraph, sentence_features
 from .summary_scorer import SummaryScorer, load_scorer
+from .summary_selection import CANDIDATES, SentenceView, SummarySelector, load_selector
 from .tokenize import Tokenizer, tokenize
 
 MAX_CANDIDATES = 300
@@ -85,6 +90,7 @@ def summarize_text(
     keywords: int = KEYWORDS,
     tokenizer: Tokenizer | None = None,
     scorer: SummaryScorer | None = None,
+    selector: SummarySelector | None = None,
 ) -> Summary:
     """An extractive summary of one article: whole sentences copied verbatim, in reading order, plus keywords.
 
@@ -96,6 +102,9 @@ def summarize_text(
         tokenizer: the index's tokenizer, whose user words keep local names whole (王家鹏, not 王家);
             the shared default tokenizer when None.
         scorer: rates each sentence (how likely a summary draws on it); the shipped model when None.
+        selector: rates whole candidate summaries (`summary_selection`); the shipped model when None. For
+            an article shorter than any it was trained on, or when no set of the first sentences fills the
+            budget, the rules pick (score, MMR, `_fit_budget`).
 
     Returns:
         A `Summary`; blank text gives an empty one.
@@ -108,8 +117,14 @@ def summarize_text(
     words = extract_keywords(text, keywords, idf, tokens=[t for ts in tokens for t in ts])
     if len(sentences) <= 1:
         return _summary(sentences, list(range(len(sentences))), words)
-    scores, similarity = score_sentences(text, sentences, tokens, idf, scorer)
+    graph, similarity = sentence_graph(tokens, idf)
+    rows = sentence_features(text, sentences, graph)
+    learned = (scorer or load_scorer()).score(rows)
     lengths = [len(s.text) for s in sentences]
+    picks = _select_sets(text, sentences, graph, similarity, rows, learned, max_chars, selector)
+    if picks is not None:
+        return _summary(sentences, picks, words)
+    scores = _rule_scores(graph, rows, learned)
     picks = _select_mmr(scores, similarity, lengths[: len(scores)], max_chars)
     short = max_chars - sum(lengths[i] for i in picks)
     if short > 0:  # every candidate taken and still short: the rule says keep adding, in reading order
@@ -160,11 +175,53 @@ def score_sentences(
     graph, similarity = sentence_graph(tokens, idf)
     rows = sentence_features(text, sentences, graph)
     learned = (scorer or load_scorer()).score(rows)
+    return _rule_scores(graph, rows, learned), similarity
+
+
+def _rule_scores(graph: SentenceGraph, rows: np.ndarray, learned: np.ndarray) -> np.ndarray:
     centrality = (graph.lexrank + _unit_max(graph.centroid_cosine)) / 2
     prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
     scores = prior * centrality**CENTRALITY_POWER * learned**SCORER_POWER
     boilerplate = rows[:, FEATURES.index("boilerplate")] > 0
-    return np.where(boilerplate, scores * BOILERPLATE_WEIGHT, scores), similarity
+    return np.where(boilerplate, scores * BOILERPLATE_WEIGHT, scores)
+
+
+def _select_sets(
+    text: str,
+    sentences: Sequence[Sentence],
+    graph: SentenceGraph,
+    similarity: np.ndarray,
+    rows: np.ndarray,
+    learned: np.ndarray,
+    max_chars: int,
+    selector: SummarySelector | None,
+) -> list[int] | None:
+    """The learned selector's choice among the first CANDIDATES sentences; None leaves it to the rules."""
+    selector = selector or load_selector()
+    view = selection_view(text, sentences, graph, similarity, rows, learned)
+    return selector.choose(view, max_chars) if selector.applies_to(view) else None
+
+
+def selection_view(
+    text: str,
+    sentences: Sequence[Sentence],
+    graph: SentenceGraph,
+    similarity: np.ndarray,
+    rows: np.ndarray,
+    learned: np.ndarray,
+) -> SentenceView:
+    """What the set selector reads about the first CANDIDATES sentences (also its training rows)."""
+    n = min(len(rows), CANDIDATES)
+    return SentenceView(
+        lengths=np.array([len(s.text) for s in sentences[:n]], dtype=np.float64),
+        similarity=similarity[:n, :n],
+        centroid_cosine=graph.centroid_cosine[:n],
+        lexrank=graph.lexrank[:n],
+        rows=rows[:n],
+        scorer=learned[:n],
+        sentence_count=len(sentences),
+        article_chars=len("".join(text.split())),
+    )
 
 
 def sentence_graph(

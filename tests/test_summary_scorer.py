@@ -13,6 +13,7 @@ from embed.sentences import split_sentences
 from embed.summarize import sentence_graph
 from embed.summary_features import FEATURES, sentence_features
 from embed.summary_scorer import MODEL_PATH, SummaryScorer, load_scorer
+from embed.summary_selection import MODEL_PATH as SELECTOR_PATH
 from embed.tokenize import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,11 +75,20 @@ def test_the_training_script_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
     if not TRAIN.is_file():
         pytest.skip(NO_SHARED)
     out = tmp_path / "summary_scorer.json"
+    selector_out = tmp_path / "summary_selector.json"
     subprocess.run(
-        [sys.executable, "scripts/train_summary_scorer.py", "--out", str(out)],
+        [
+            sys.executable,
+            "scripts/train_summary_scorer.py",
+            "--out",
+            str(out),
+            "--selector-out",
+            str(selector_out),
+        ],
         cwd=REPO,
         env={"PYTHONPATH": str(REPO), "PATH": ""},
         check=True,
         capture_output=True,
     )
     assert out.read_bytes() == MODEL_PATH.read_bytes()
+    assert selector_out.read_bytes() == SELECTOR_PATH.read_bytes()
