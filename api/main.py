@@ -31,7 +31,8 @@ from embed.errors import (
 )
 
 from .routes import router
-from .service import Loader, ServiceHolder
+from .server import check_port, serve
+from .service import Loader, ServiceHolder, preloaded_loader
 
 log = logging.getLogger(__name__)
 
@@ -311,3 +312,20 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
 
 app = create_app()
 """For `uvicorn api.main:app`; `policyqa serve` calls create_app(settings) itself."""
+
+
+def run(settings: Settings, host: str, port: int, on_ready: Callable[[str], None] = lambda url: None) -> None:
+    """`policyqa serve`: check the port, open (or first build) the index once, serve until interrupted.
+
+    The busy-port check comes before a first build that may take a minute; the index loaded here is the
+    one the app starts with (it is not loaded twice), and reloads open what is on disk. `on_ready` gets
+    the address once the index is open, just before the server starts.
+
+    Raises:
+        PortInUseError: another process listens on `host:port`.
+    """
+    check_port(host, port)
+    first = Archive.load(settings)
+    app = create_app(settings, loader=preloaded_loader(first, then=open_service))
+    on_ready(f"http://{host}:{port}/")
+    serve(app, host, port)

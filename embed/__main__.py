@@ -111,18 +111,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Build the index from seeds/ if there is none, then serve the API and chat page."""
-    from api.main import create_app, open_service
-    from api.server import check_port, serve
-    from api.service import preloaded_loader
+    from api.main import run
 
-    from .archive import Archive
+    def announce(url: str) -> None:
+        print(f"policyqa: serving on {url}", file=sys.stderr, flush=True)
 
-    settings = _settings(args)
-    check_port(args.host, args.port)  # before a first build that may take a minute
-    first = Archive.load(settings)  # loaded once here, not again by the app's start-up
-    app = create_app(settings, loader=preloaded_loader(first, then=open_service))
-    print(f"policyqa: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, args.host, args.port)
+    run(_settings(args), args.host, args.port, on_ready=announce)
     return 0
 
 
