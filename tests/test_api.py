@@ -16,6 +16,7 @@ from api.main import create_app
 from api.service import preloaded_loader
 from embed.archive import Archive
 from embed.config import Settings
+from embed.datamodels import Article
 from embed.encoder import CachingEncoder
 from embed.errors import IndexCorruptError
 
@@ -80,9 +81,17 @@ def test_an_unanswerable_question_is_declined_with_its_confidence(client: TestCl
     assert 0.0 <= body["confidence"] < 0.5 and body["message"]
 
 
-def test_ask_defaults_top_k_to_five(client: TestClient) -> None:
-    body = client.post("/api/ask", json={"question": "垃圾分类宣传活动"}).json()
-    assert 1 <= len(body["passages"]) <= 5
+def test_ask_defaults_top_k_to_five(tmp_path: Path, fake_encoder) -> None:
+    # Eight articles that all match: the shared fixture has only four passages, too few to tell.
+    many = tuple(
+        Article(f"sort#{i}", f"垃圾分类宣传第{i}站", f"第{i}场垃圾分类宣传活动在社区举行。", "t.txt")
+        for i in range(8)
+    )
+    build_test_index(tmp_path / "index", fake_encoder, many)
+    app = create_app(Settings(index_dir=tmp_path / "index"), loader=disk_loader(fake_encoder))
+    with TestClient(app) as c:
+        body = c.post("/api/ask", json={"question": "垃圾分类宣传活动"}).json()
+    assert len(body["passages"]) == 5
 
 
 def test_search_returns_passages_with_highlighted_query_terms(client: TestClient) -> None:
