@@ -58,6 +58,18 @@ def shared_eval() -> Path:
     return SHARED_EVAL
 
 
+@pytest.fixture(scope="session")
+def cmrc_index(shared_eval: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CMRC 2018 corpus indexed once per run as `policyqa index` does (the built-in model is fitted
+    on it: about 20 s), for every test that measures on CMRC."""
+    from embed.config import Settings
+    from embed.pipeline import build
+
+    folder = tmp_path_factory.mktemp("cmrc") / "index"
+    build(Settings(index_dir=folder), [shared_eval / "cmrc2018_retrieval" / "corpus.jsonl"])
+    return folder
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly how many quality tests were skipped because ../shared is missing, and what to do."""
     skipped = terminalreporter.stats.get("skipped", [])

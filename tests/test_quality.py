@@ -31,9 +31,8 @@ def seeds_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def cmrc(shared_eval: Path) -> dict[str, Any]:
-    folder = shared_eval / "cmrc2018_retrieval"
-    return evaluate(Settings(), folder / "queries.jsonl", corpus=[folder / "corpus.jsonl"])
+def cmrc(shared_eval: Path, cmrc_index: Path) -> dict[str, Any]:
+    return evaluate(Settings(index_dir=cmrc_index), shared_eval / "cmrc2018_retrieval" / "queries.jsonl")
 
 
 def test_seed_questions_are_found_and_answered_leading_with_the_fact(seeds_settings, shared_eval):
