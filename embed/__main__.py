@@ -320,8 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(noisy).addFilter(lambda record: record.levelno >= logging.WARNING)
     try:
         return args.handler(args)
-    except (PolicyQAError, ValueError, OSError) as exc:
-        # Bad input files, values or paths: one line saying what is wrong, not a traceback.
+    except (PolicyQAError, OSError) as exc:
+        # Bad input (BadInputError and the library's other typed errors) and paths the system refused: one
+        # line saying what is wrong, not a traceback. A bare ValueError is a bug and keeps its traceback.
         print(f"policyqa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

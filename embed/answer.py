@@ -26,7 +26,7 @@ from .answer_features import (
 )
 from .answer_ranker import AnswerRanker, confidence_features, load_ranker
 from .datamodels import Answer, AnswerSentence, Hit
-from .errors import EmptyQueryError
+from .errors import BadInputError, EmptyQueryError
 from .tokenize import Tokenizer, default_tokenizer
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def answer_question(
         ValueError: `max_chars` is not positive.
     """
     if max_chars <= 0:
-        raise ValueError(f"max_chars must be positive, got {max_chars}")
+        raise BadInputError(f"max_chars must be positive, got {max_chars}")
     tokenizer = tokenizer or default_tokenizer()
     terms = list(dict.fromkeys(tokenizer.tokenize(question.strip())))
     if not terms:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import PolicyQAError
+from .errors import BadInputError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -29,7 +29,7 @@ COLLECTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 """Milvus's rule for collection names (letters, digits, underscores; not starting with a digit)."""
 
 
-class BackendError(PolicyQAError, ValueError):
+class BackendError(BadInputError):
     """A --backend value that cannot be used (bad form, or its extra is not installed)."""
 
 

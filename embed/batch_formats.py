@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInputError
+
 log = logging.getLogger(__name__)
 
 FORMATS = ("jsonl", "md", "csv")
@@ -93,12 +95,12 @@ def format_for(out: Path, fmt: str | None) -> str:
         suffix = out.suffix.lower()
         if suffix and suffix not in SUFFIXES:
             known = ", ".join(SUFFIXES)
-            raise ValueError(
+            raise BadInputError(
                 f"cannot tell the format of {out.name} from its suffix: name it {known}, or give --format"
             )
         return SUFFIXES.get(suffix, "jsonl")
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise BadInputError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     return fmt
 
 
@@ -171,7 +173,7 @@ def read_records(path: Path, fmt: str) -> list[SummaryRecord]:
         except (KeyError, TypeError, ValueError):
             log.warning("%s: ignoring a record that is not a summary: %.80r", path, row)
     if text.strip() and not records:
-        raise ValueError(
+        raise BadInputError(
             f"{path} exists and is not a {fmt} summaries file; choose another path or use --force"
         )
     return records

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import BadInputError
+
 BUILTIN_MODEL = "builtin"
 """Model name meaning "train the offline model on the corpus being indexed" (no download)."""
 
@@ -17,7 +19,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        raise BadInputError(f"{name} must be an integer, got {raw!r}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_max_chars <= 4000:
-            raise ValueError("chunk_max_chars must be between 50 and 4000")
+            raise BadInputError("chunk_max_chars must be between 50 and 4000")
         if not 0 <= self.chunk_min_chars <= self.chunk_max_chars:
-            raise ValueError("chunk_min_chars must be between 0 and chunk_max_chars")
+            raise BadInputError("chunk_min_chars must be between 0 and chunk_max_chars")
         if not 0 <= self.chunk_overlap_chars < self.chunk_max_chars:
-            raise ValueError("chunk_overlap_chars must be smaller than chunk_max_chars")
+            raise BadInputError("chunk_overlap_chars must be smaller than chunk_max_chars")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -7,7 +7,15 @@ class PolicyQAError(Exception):
     """Base class of every error the library raises on purpose."""
 
 
-class EmptyQueryError(PolicyQAError, ValueError):
+class BadInputError(PolicyQAError, ValueError):
+    """Input the user gave cannot be used.
+
+    A malformed file or line, a bad setting or option value, nothing to index. The CLI says it in one line
+    and exits 2; the API answers 4xx. A plain ValueError from the library is a bug and surfaces as one.
+    """
+
+
+class EmptyQueryError(BadInputError):
     """A question or query with no searchable content."""
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInputError
+
 
 def iter_objects(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of `path`.
@@ -22,7 +24,7 @@ def iter_objects(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+                raise BadInputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
             if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+                raise BadInputError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
             yield number, row

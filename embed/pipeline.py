@@ -16,14 +16,14 @@ from typing import Any
 from .backend import load_index, save_index
 from .config import Settings
 from .datamodels import Corpus
-from .errors import IndexNotFoundError, PolicyQAError
+from .errors import BadInputError, IndexNotFoundError, PolicyQAError
 from .index import Index, build_index, load_encoder_for, update_index
 from .ingest import read_corpus
 
 logger = logging.getLogger(__name__)
 
 
-class NoArticlesError(PolicyQAError):
+class NoArticlesError(BadInputError):
     """Nothing indexable was found in the given paths."""
 
 

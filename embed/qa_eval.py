@@ -20,7 +20,7 @@ from typing import Any
 
 from .answer_baselines import BASELINES
 from .datamodels import Answer, Hit
-from .errors import EmptyQueryError
+from .errors import BadInputError, EmptyQueryError
 from .jsonl import iter_objects
 from .retrieve import Mode, Retriever
 
@@ -58,7 +58,7 @@ def read_qa(path: str | Path) -> list[QAItem]:
             answers = tuple(str(a) for a in row["answers"])
             item = QAItem(str(row["qid"]), str(row["question"]), answers, row.get("context_id"))
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: expected {{qid, question, answers}} ({exc})") from exc
+            raise BadInputError(f"{path}:{number}: expected {{qid, question, answers}} ({exc})") from exc
         items.append(item)
     return items
 
@@ -111,7 +111,7 @@ def evaluate_qa(
     """
     items = read_qa(qa_path)
     if not items:
-        raise ValueError(f"{qa_path} has no questions")
+        raise BadInputError(f"{qa_path} has no questions")
     answerable = [it for it in items if it.answerable]
     result: dict[str, Any] = {"n": len(answerable), "n_unanswerable": len(items) - len(answerable)}
     result["mode"] = modes[-1]

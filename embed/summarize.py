@@ -12,6 +12,7 @@ import numpy as np
 
 from .articles import split_articles
 from .datamodels import Sentence, Summary
+from .errors import BadInputError
 from .keywords import extract_keywords, idf_lookup
 from .sentences import split_sentences
 from .summary_features import FEATURES, SentenceGraph, sentence_features
@@ -110,7 +111,7 @@ def summarize_text(
         A `Summary`; blank text gives an empty one.
     """
     if max_chars <= 0:
-        raise ValueError(f"max_chars must be positive, got {max_chars}")
+        raise BadInputError(f"max_chars must be positive, got {max_chars}")
     sentences = split_sentences(text)
     cut = tokenize if tokenizer is None else tokenizer.tokenize
     tokens = [cut(s.text) for s in sentences]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInputError
 from .jsonl import iter_objects
 from .rouge import RougeScore, rouge_l, rouge_scores
 from .sentences import split_sentences
@@ -39,7 +40,7 @@ def read_summary_examples(path: str | Path) -> list[SummaryExample]:
 def _iter_examples(path: Path) -> Iterator[SummaryExample]:
     for number, row in iter_objects(path):
         if not all(isinstance(row.get(k), str) for k in ("text", "summary")):
-            raise ValueError(f'{path}:{number}: expected an object with string "text" and "summary"')
+            raise BadInputError(f'{path}:{number}: expected an object with string "text" and "summary"')
         yield SummaryExample(str(row.get("id", number)), row["text"], row["summary"])
 
 
@@ -93,7 +94,7 @@ def evaluate_summaries(
     """
     examples = read_summary_examples(path)
     if not examples:
-        raise ValueError(f"{path}: no examples")
+        raise BadInputError(f"{path}: no examples")
     system, lead, best = [], [], []
     for example in examples:
         ours = summarize_text(example.text, max_chars, idf=idf, keywords=0, scorer=scorer).text

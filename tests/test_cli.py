@@ -155,3 +155,24 @@ def test_import_embed_is_light_and_exposes_the_archive_lazily():
         "assert embed.Archive is Archive and 'Archive' in embed.__all__\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_bad_input_is_one_line_but_a_bug_keeps_its_traceback(monkeypatch, capsys, tmp_path):
+    import embed.__main__ as cli
+    from embed.errors import BadInputError
+
+    def bad_input(args):
+        raise BadInputError("questions.jsonl:3: expected {qid, question, answers}")
+
+    def bug(args):
+        raise ValueError("an internal invariant broke")
+
+    monkeypatch.setattr(cli, "cmd_search", bad_input)
+    parser_args = ["search", "沁泉湖", "--index-dir", str(tmp_path)]
+    assert main(parser_args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "policyqa: error: questions.jsonl:3: expected {qid, question, answers}"
+    )
+    monkeypatch.setattr(cli, "cmd_search", bug)
+    with pytest.raises(ValueError, match="internal invariant"):
+        main(parser_args)
