@@ -22,6 +22,7 @@ from embed.archive import Archive
 from embed.config import Settings
 from embed.errors import (
     ArticleNotFoundError,
+    BadInputError,
     EmptyQueryError,
     IndexCorruptError,
     IndexNotFoundError,
@@ -59,14 +60,27 @@ MAX_LISTED_ERRORS = 5
 MAX_ECHO_CHARS = 80
 """Each field name and message in a 422 is cut to this many characters (a key can be a megabyte long)."""
 
-DOMAIN_STATUS: dict[type[PolicyQAError], int] = {
-    EmptyQueryError: 422,
-    ArticleNotFoundError: 404,
-    IndexNotFoundError: 503,
-    IndexCorruptError: 503,
-    ModelMismatchError: 503,
-    ModelLoadError: 503,
-}
+
+def _unavailable(exc: Exception) -> str:
+    log.warning("index unavailable: %s", exc)
+    return f"the index is unavailable: {exc}"
+
+
+ERROR_TABLE: tuple[tuple[type[PolicyQAError], int, Callable[[Exception], str]], ...] = (
+    (
+        ArticleNotFoundError,
+        404,
+        lambda exc: f"no article with id {str(exc.args[0])[:80]!r}" if exc.args else "no such article",
+    ),
+    (EmptyQueryError, 422, lambda exc: "nothing searchable in the text" + (f": {exc}" if str(exc) else "")),
+    (BadInputError, 422, lambda exc: _cut(str(exc), 200)),
+    (IndexNotFoundError, 503, _unavailable),
+    (IndexCorruptError, 503, _unavailable),
+    (ModelMismatchError, 503, _unavailable),
+    (ModelLoadError, 503, _unavailable),
+)
+"""The library's typed errors as HTTP answers, first match wins: (error class, status, detail). Any other
+library error has no meaning for a client: it is a bug, answered like any crash (a JSON 500)."""
 
 
 class RequestContextMiddleware:
@@ -226,17 +240,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), None)
-    if isinstance(exc, ArticleNotFoundError):
-        detail = f"no article with id {str(exc.args[0])[:80]!r}" if exc.args else "no such article"
-    elif isinstance(exc, EmptyQueryError):
-        detail = f"nothing searchable in the text: {exc}" if str(exc) else "nothing searchable in the text"
-    elif status == 503:
-        log.warning("index unavailable: %s", exc)
-        detail = f"the index is unavailable: {exc}"
-    else:  # a library error with no meaning for the client: a bug, so treated like any crash
-        raise exc
-    return JSONResponse({"detail": detail}, status_code=status)
+    for cls, status, detail in ERROR_TABLE:
+        if isinstance(exc, cls):
+            return JSONResponse({"detail": detail(exc)}, status_code=status)
+    raise exc
 
 
 async def _page() -> FileResponse:

@@ -513,3 +513,22 @@ def test_startup_and_reload_warm_the_service_before_it_takes_requests(reload_set
         assert warmed == [first]
         client.post("/api/reload", headers={"X-API-Key": "k"})
         assert warmed == [first, client.app.state.holder.current] and warmed[1] is not first
+
+
+def test_the_error_table_answers_bad_input_with_a_422_and_an_unknown_library_error_with_a_500(
+    client: TestClient,
+) -> None:
+    from embed.errors import BadInputError, PolicyQAError
+
+    def bad_input() -> None:
+        raise BadInputError("budget must be positive")
+
+    def unmapped() -> None:
+        raise PolicyQAError("nobody mapped this")
+
+    client.app.add_api_route("/test/bad-input", bad_input)
+    client.app.add_api_route("/test/unmapped", unmapped)
+    r = client.get("/test/bad-input")
+    assert r.status_code == 422 and r.json() == {"detail": "budget must be positive"}
+    r = client.get("/test/unmapped")
+    assert r.status_code == 500 and "detail" in r.json() and "nobody mapped" not in r.text
