@@ -13,7 +13,6 @@ Inference is a dot product (`embed.linear_model`): no learning library is needed
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .answer_features import FEATURES
-from .linear_model import LinearModel, fit_linear, fit_listwise
+from .linear_model import LinearModel, fit_linear, fit_listwise, read_model_file, write_model_file
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,14 +76,13 @@ def confidence_features(logits: np.ndarray, features: np.ndarray, passage_dense:
 
 def save_ranker(ranker: AnswerRanker, path: Path = RANKER_FILE) -> None:
     """Write the ranker as readable JSON."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(ranker.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_model_file(ranker.to_dict(), path)
 
 
 @lru_cache(maxsize=4)
 def load_ranker(path: Path = RANKER_FILE) -> AnswerRanker:
     """The shipped ranker (read once per process)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_model_file(path)
     return AnswerRanker(
         LinearModel.from_dict(data["sentence"], FEATURES),
         LinearModel.from_dict(data["confidence"], CONFIDENCE_FEATURES),

@@ -9,14 +9,28 @@ scale side by side, so a reader sees what counts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 DIGITS = 6
 """Stored numbers are rounded to this many decimals: a rebuild from the same data gives the same bytes."""
+
+
+def write_model_file(data: dict[str, Any], path: str | Path) -> None:
+    """Write a model's JSON form readably, in a stable key order: the same data gives the same bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def read_model_file(path: str | Path) -> dict[str, Any]:
+    """A model file's JSON form, as `write_model_file` wrote it."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

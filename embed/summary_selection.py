@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .linear_model import LinearModel
+from .linear_model import LinearModel, read_model_file, write_model_file
 from .summary_features import FEATURES
 
 MODEL_PATH = Path(__file__).parent / "data" / "summary_selector.json"
@@ -107,14 +106,13 @@ class SummarySelector:
 
     def save(self, path: str | Path) -> None:
         """Write the JSON form (stable key order: the same data gives the same bytes)."""
-        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        write_model_file(self.to_dict(), path)
 
 
 @lru_cache(maxsize=1)
 def load_selector(path: str | Path = MODEL_PATH) -> SummarySelector:
     """The shipped selector (read once per process)."""
-    return SummarySelector.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    return SummarySelector.from_dict(read_model_file(path))
 
 
 @lru_cache(maxsize=CANDIDATES)
