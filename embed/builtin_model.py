@@ -31,6 +31,7 @@ from tokenizers import Tokenizer as HFTokenizer
 
 from .base_model import BASE_MODEL_DIR, BaseModel, load_base_model
 from .builtin_vocab import Vocabulary, build_vocabulary, extend_vocabulary
+from .progress import track
 from .sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -277,7 +278,7 @@ def _train(
     optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=lr)
     order: list[int] = []
     started = time.perf_counter()
-    for step in range(steps):
+    for step in track(range(steps), desc="fitting the built-in model", unit="step"):
         if len(order) < batch:
             order = list(range(len(passages)))
             rng.shuffle(order)
