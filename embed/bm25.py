@@ -204,8 +204,11 @@ class BM25Index:
         (folder / DF_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        """Read what `save` wrote."""
-        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+    def load(cls, folder: Path, mmap: bool = False) -> BM25Index:
+        """Read what `save` wrote.
+
+        `mmap` maps the score matrix instead of reading it: a query reads only its own tokens' columns.
+        """
+        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=mmap)
         payload = json.loads((folder / DF_FILE).read_text(encoding="utf-8"))
         return cls(model, payload["doc_freq"], int(payload["num_docs"]))
