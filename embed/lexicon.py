@@ -44,6 +44,7 @@ class Lexicon(Mapping[str, Any]):
         self._size = size
         self._spans: dict[str, tuple[int, int]] = {}
         self._buffer: mmap.mmap | None = None
+        self._base = 0
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], meta: dict[str, Any] | None = None) -> Lexicon:
@@ -58,9 +59,8 @@ class Lexicon(Mapping[str, Any]):
         (length,) = _HEADER.unpack_from(buffer, 0)
         header = marshal.loads(buffer[_HEADER.size : _HEADER.size + length])
         lexicon = cls(header["meta"], {}, header["size"])
-        base = _HEADER.size + length  # spans count from the end of the header
-        lexicon._spans = {ch: (base + start, n) for ch, (start, n) in header["spans"].items()}
-        lexicon._buffer = buffer
+        lexicon._spans, lexicon._buffer = header["spans"], buffer
+        lexicon._base = _HEADER.size + length  # spans count from the end of the header
         return lexicon
 
     def write(self, path: Path) -> None:
@@ -100,8 +100,8 @@ class Lexicon(Mapping[str, Any]):
         span = self._spans.get(ch)
         if span is None or self._buffer is None:
             return {}
-        start, length = span
-        shard = marshal.loads(self._buffer[start : start + length])
+        start = self._base + span[0]
+        shard = marshal.loads(self._buffer[start : start + span[1]])
         if keep:
             self._shards[ch] = shard
         return shard
