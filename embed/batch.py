@@ -20,6 +20,7 @@ from .chunk import ChunkSettings, chunk_article, passage_text
 from .datamodels import Article, Corpus, Skip
 from .ingest import read_corpus
 from .keywords import passage_idf
+from .progress import Progress
 from .summarize import summarize_text
 from .tokenize import Tokenizer, learn_user_words
 
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 15.0
 """While running, OUT is rewritten (atomically) this often, so even a killed run keeps most of its work."""
 
-PROGRESS_SECONDS = 5.0
-"""When stderr is not a terminal, a progress line is logged at most this often."""
 
 CHUNKSIZE = 8
 """Articles sent to a worker at a time: amortises inter-process overhead, keeps progress smooth."""
@@ -148,8 +147,8 @@ def summarize_corpus(
         max_chars: summary budget (whole sentences, the last may cross it).
         workers: worker processes (1 = in this process; None = one per CPU core).
         force: summarize everything again, ignoring OUT's content.
-        progress: None shows a bar (rate, ETA) on a terminal and a plain line every PROGRESS_SECONDS
-            otherwise, on stderr; True always the bar; False nothing.
+        progress: None shows a bar (rate, ETA) on a terminal and a plain line every
+            embed.progress.PROGRESS_SECONDS otherwise, on stderr; True always the bar; False nothing.
         stdout: where records go when `out` is None.
         ray: a Ray cluster address ("local" starts one here): reading and summarizing run there as tasks
             (`embed.ray_jobs`); `workers` is then unused. The output is the same.
@@ -231,7 +230,7 @@ def _run(
     vocabulary: CorpusVocabulary,
 ) -> int:
     """Summarize `todo` into `records`, checkpointing OUT; on Ctrl-C save what is done, then re-raise."""
-    bar = _Progress(len(todo), progress)
+    bar = Progress(len(todo), progress, desc="summarizing", done="summarized", unit="article")
     last_save = time.monotonic()
     done = 0
     try:
@@ -300,38 +299,3 @@ def _umask() -> int:
     mask = os.umask(0o22)
     os.umask(mask)
     return mask
-
-
-class _Progress:
-    """A tqdm bar (rate, ETA) on a terminal; otherwise a plain stderr line every PROGRESS_SECONDS."""
-
-    def __init__(self, total: int, mode: bool | None) -> None:
-        self.total = total
-        self.count = 0
-        self.start = self.last = time.monotonic()
-        self.lines = mode is None and not sys.stderr.isatty()
-        self._bar = None
-        if mode or (mode is None and not self.lines):
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="article", desc="summarizing", dynamic_ncols=True)
-
-    def update(self) -> None:
-        self.count += 1
-        if self._bar is not None:
-            self._bar.update()
-            return
-        now = time.monotonic()
-        if self.lines and (now - self.last >= PROGRESS_SECONDS or self.count == self.total):
-            self.last = now
-            rate = self.count / max(now - self.start, 1e-9)
-            eta = (self.total - self.count) / rate if rate > 0 else 0.0
-            # A progress display, like tqdm's bar: it goes to stderr whatever the logging level.
-            sys.stderr.write(
-                f"summarized {self.count}/{self.total} articles ({rate:.1f}/s, ETA {eta:.0f}s)\n"
-            )
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()

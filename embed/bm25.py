@@ -6,14 +6,16 @@ import gzip
 import json
 import logging
 import math
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import bm25s
 import numpy as np
-from bm25s.tokenization import Tokenized
+
+from .lexicon import cached_lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -42,21 +44,30 @@ class BackgroundDF:
     """Token -> passage frequency in a large background corpus of `num_docs` passages."""
 
     num_docs: int
-    doc_freq: dict[str, int]
+    doc_freq: Mapping[str, int]
 
 
 @lru_cache(maxsize=2)
 def load_background_df(path: Path = BACKGROUND_DF_FILE) -> BackgroundDF | None:
-    """The shipped background table (read once per process), or None when it is not there."""
+    """The shipped background table (read once per process), or None when it is not there.
+
+    The counts are read by first character (embed.lexicon): a query looks up a handful of tokens, and
+    parsing the whole table took 0.3 s and 20 MB of a cold `policyqa ask`.
+    """
     if not path.is_file():
         return None
+    table = cached_lexicon(path, "background-df", lambda: _read_background_df(path))
+    return BackgroundDF(int(table.meta["num_docs"]), table)
+
+
+def _read_background_df(path: Path) -> tuple[dict[str, int], dict[str, int]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         num_docs = int(f.readline())
         doc_freq = {}
         for line in f:
             token, count = line.rstrip("\n").split("\t")
             doc_freq[token] = int(count)
-    return BackgroundDF(num_docs, doc_freq)
+    return doc_freq, {"num_docs": num_docs}
 
 
 def lucene_idf(df: float, num_docs: float) -> float:
@@ -92,10 +103,72 @@ def write_background_df(doc_freq: dict[str, int], num_docs: int, path: Path) -> 
         f.write("".join(lines).encode("utf-8"))
 
 
+SAVED_FILES = (
+    "params.index.json",
+    "vocab.index.json",
+    *(f"{n}.csc.index.npy" for n in ("data", "indices", "indptr")),
+)
+"""What bm25s's `BM25.save` writes for a Lucene-BM25 index without a corpus."""
+
+
+class SavedScores:
+    """bm25s's saved eager score matrix, searched without importing bm25s.
+
+    Importing bm25s imports scipy: 0.4 s and 20 MB of a cold `policyqa ask`, for a search that only sums
+    the stored weights of the query's tokens. This reads the files bm25s wrote and sums their columns
+    exactly as bm25s's numpy backend does (`np.add.at` per token, in query order), so the scores are
+    bm25s's own; building still goes through bm25s (see `BM25Index.build`). Only the Lucene method is
+    read this way: the methods that add a non-occurrence term are loaded with bm25s.
+    """
+
+    def __init__(self, folder: Path, mmap: bool = False) -> None:
+        params = json.loads((folder / SAVED_FILES[0]).read_text(encoding="utf-8"))
+        self.folder = folder
+        self.vocab_dict: dict[str, int] = json.loads((folder / SAVED_FILES[1]).read_text(encoding="utf-8"))
+        mode = "r" if mmap else None
+        self.scores: dict[str, Any] = {
+            name: np.load(folder / f"{name}.csc.index.npy", allow_pickle=False, mmap_mode=mode)
+            for name in ("data", "indices", "indptr")
+        }
+        self.scores["num_docs"] = int(params["num_docs"])
+        self.dtype = np.dtype(params.get("dtype", "float32"))
+        self.int_dtype = np.dtype(params.get("int_dtype", "int32"))
+
+    @staticmethod
+    def readable(folder: Path) -> bool:
+        """Whether `folder` holds a Lucene-BM25 index this class reads (else bm25s loads it)."""
+        try:
+            params = json.loads((folder / SAVED_FILES[0]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(params, dict) and params.get("method") == "lucene"
+
+    def get_tokens_ids(self, tokens: list[str]) -> list[int]:
+        """Ids of the tokens in the vocabulary (others are left out), as bm25s's method of that name."""
+        return [self.vocab_dict[t] for t in tokens if t in self.vocab_dict]
+
+    def get_scores(self, token_ids: list[int]) -> np.ndarray:
+        """Every passage's score for these token ids: bm25s's `get_scores` for the Lucene method."""
+        data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
+        ids = np.asarray(token_ids, dtype=self.int_dtype)
+        if int(ids.max(initial=0)) >= len(indptr) - 1:
+            raise ValueError(f"token id {int(ids.max())} is beyond the {len(indptr) - 1} tokens of the index")
+        scores = np.zeros(self.scores["num_docs"], dtype=self.dtype)
+        for start, end in zip(indptr[ids], indptr[ids + 1], strict=True):
+            np.add.at(scores, indices[start:end], data[start:end])
+        return scores
+
+    def save(self, folder: str) -> None:
+        """Copy the files (a loaded index is saved unchanged)."""
+        for name in SAVED_FILES:
+            shutil.copyfile(self.folder / name, Path(folder) / name)
+
+
 class BM25Index:
     """Okapi BM25 (Lucene variant) over pre-tokenized passages; row i is chunk i."""
 
-    def __init__(self, model: bm25s.BM25, doc_freq: dict[str, int], num_docs: int) -> None:
+    def __init__(self, model: Any, doc_freq: dict[str, int], num_docs: int) -> None:
+        """Wrap a bm25s.BM25 (or the SavedScores of one) with its document frequencies."""
         self._model = model
         self.doc_freq = doc_freq
         self.num_docs = num_docs
@@ -109,6 +182,9 @@ class BM25Index:
         Each passage becomes a small int32 array as it arrives, so 100k passages cost tens of MB here
         rather than a Python string or int object per token (which took over 1 GB).
         """
+        import bm25s
+        from bm25s.tokenization import Tokenized
+
         vocab: dict[str, int] = {}
         ids: list[np.ndarray] = []
         uniques: list[np.ndarray] = []
@@ -188,13 +264,24 @@ class BM25Index:
     def save(self, folder: Path) -> None:
         """Write bm25s's files and the document frequencies into `folder`."""
         folder.mkdir(parents=True, exist_ok=True)
-        self._model.save(str(folder), show_progress=False)
+        if isinstance(self._model, SavedScores):
+            self._model.save(str(folder))
+        else:
+            self._model.save(str(folder), show_progress=False)
         payload = {"num_docs": self.num_docs, "doc_freq": self.doc_freq}
         (folder / DF_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        """Read what `save` wrote."""
-        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+    def load(cls, folder: Path, mmap: bool = False) -> BM25Index:
+        """Read what `save` wrote.
+
+        `mmap` maps the score matrix instead of reading it: a query reads only its own tokens' columns.
+        """
+        if SavedScores.readable(folder):
+            model: Any = SavedScores(folder, mmap=mmap)
+        else:
+            import bm25s
+
+            model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0, mmap=mmap)
         payload = json.loads((folder / DF_FILE).read_text(encoding="utf-8"))
         return cls(model, payload["doc_freq"], int(payload["num_docs"]))

@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
 from tokenizers import Tokenizer as HFTokenizer
 
 from .base_model import BASE_MODEL_DIR, BaseModel, load_base_model
 from .builtin_vocab import Vocabulary, build_vocabulary, extend_vocabulary
+from .progress import track
 from .sentences import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -228,9 +227,7 @@ def fit_vectors(
     if steps is None:
         steps = _step_count(len(passages), batch, MIN_STEPS, MAX_STEPS)
     steps = _train(model, passages, seed, steps, batch, LEARNING_RATE)
-    with torch.no_grad():
-        table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
-    return table, steps
+    return _bake(model, len(vocab.tokens)), steps
 
 
 def adapt_vectors(
@@ -259,9 +256,24 @@ def adapt_vectors(
     batch = min(BATCH_SIZE, len(passages))
     steps = _step_count(len(passages), batch, ADAPT_MIN_STEPS, ADAPT_MAX_STEPS)
     steps = _train(model, passages, seed, steps, batch, ADAPT_LEARNING_RATE)
+    return _bake(model, len(vocab.tokens)), steps
+
+
+BAKE_ROWS = 8192
+"""Token vectors computed at a time when baking the table: the whole table at once made several
+full-size temporaries (characters, words, base, their sums), about 350 MB at 57k tokens."""
+
+
+def _bake(model: _BagModel, n_tokens: int) -> np.ndarray:
+    """Every token's vector (float32 [n_tokens, dim]), BAKE_ROWS rows at a time; rows are independent."""
+    out: np.ndarray | None = None
     with torch.no_grad():
-        table = model.rows(torch.arange(len(vocab.tokens))).numpy().astype(np.float32)
-    return table, steps
+        for start in range(0, n_tokens, BAKE_ROWS):
+            block = model.rows(torch.arange(start, min(n_tokens, start + BAKE_ROWS))).numpy()
+            if out is None:
+                out = np.empty((n_tokens, block.shape[1]), dtype=np.float32)
+            out[start : start + len(block)] = block
+    return out if out is not None else np.zeros((0, MODEL_DIM), dtype=np.float32)
 
 
 def _step_count(passages: int, batch: int, low: int, high: int) -> int:
@@ -277,7 +289,7 @@ def _train(
     optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=lr)
     order: list[int] = []
     started = time.perf_counter()
-    for step in range(steps):
+    for step in track(range(steps), desc="fitting the built-in model", unit="step"):
         if len(order) < batch:
             order = list(range(len(passages)))
             rng.shuffle(order)
@@ -309,6 +321,11 @@ def _pair(sentences: list[np.ndarray], rng: random.Random, keep: float) -> tuple
 
 def save_model(tokenizer: HFTokenizer, table: np.ndarray, out_dir: Path) -> None:
     """Write a stock StaticEmbedding + Normalize sentence-transformers model."""
+    # Imported here, after training: sentence-transformers (with transformers) holds about 260 MB, which
+    # training never needs; a build imports it only to write the finished table.
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+
     out_dir.mkdir(parents=True, exist_ok=True)
     embedding = StaticEmbedding(tokenizer, embedding_weights=torch.from_numpy(table))
     model = SentenceTransformer(modules=[embedding, Normalize()], device="cpu")

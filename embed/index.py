@@ -20,6 +20,7 @@ from .config import BUILTIN_MODEL, Settings
 from .datamodels import Article, Chunk
 from .errors import ArticleNotFoundError
 from .index_store import MODEL_DIR, is_scratch, read_folder, scratch_folder, write_error, write_folder
+from .progress import Progress, track
 from .tokenize import Tokenizer, learn_user_words, read_user_words
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 256
 """HNSW settings above FLAT_MAX. On 100k built-in-model vectors (benchmarks/ann_recall.py) recall@10
 against exact search was 0.92 with efConstruction 80 / efSearch 128 and 0.99 with 200 / 256."""
+
+
+EMBED_SLICE = 4096
+"""Passages embedded per call while building (see `_encode`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +300,8 @@ def _merge(
 def _bm25(texts: list[str], user_words: list[str]) -> BM25Index:
     """BM25 over the passage texts, tokenized as searches will be (building and updating share this)."""
     tokenizer = Tokenizer(user_words)
-    return BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
+    passages = track(texts, desc="BM25 (tokenizing)", unit="passage")
+    return BM25Index.build(tokenizer.tokenize_for_search(t) for t in passages)
 
 
 def load_encoder_for(index: Index) -> Encoder:
@@ -319,9 +325,18 @@ def _assemble(index: Index, old_rows: np.ndarray, fresh: list[Chunk], encoder: E
 
 
 def _encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, encoder.dim), dtype=np.float32)
-    return np.asarray(encoder.encode_passages(texts), dtype=np.float32)
+    """Passage vectors, EMBED_SLICE texts at a time into one preallocated float32 matrix.
+
+    Slicing bounds the encoder's own temporaries (a static model made two full-size float32 copies,
+    a transformer keeps a slice's activations) and gives the progress display its steps.
+    """
+    out = np.empty((len(texts), encoder.dim), dtype=np.float32)
+    with Progress(len(texts), desc="embedding", done="embedded", unit="passage") as progress:
+        for start in range(0, len(texts), EMBED_SLICE):
+            piece = texts[start : start + EMBED_SLICE]
+            out[start : start + len(piece)] = encoder.encode_passages(piece)
+            progress.update(len(piece))
+    return out
 
 
 def _fresh_encoder(

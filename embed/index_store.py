@@ -376,10 +376,12 @@ def _read_files(folder: Path, manifest: Manifest) -> IndexFiles:
         manifest=manifest,
         chunks=chunks,
         articles=articles,
-        embeddings=np.load(folder / EMBEDDINGS_FILE, allow_pickle=False),
-        bm25=BM25Index.load(folder / BM25_DIR),
+        # Memory-mapped: a search reads a few rows of these, so only those pages become resident
+        # (at 100k passages the vectors alone are 100 MB, held twice: here and in FAISS).
+        embeddings=np.load(folder / EMBEDDINGS_FILE, allow_pickle=False, mmap_mode="r"),
+        bm25=BM25Index.load(folder / BM25_DIR, mmap=True),
         user_words=[w for w in words if w],
-        vectors=faiss.read_index(str(folder / FAISS_FILE)),
+        vectors=faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC),
         model_dir=model_dir if model_dir.is_dir() else None,
     )
 

@@ -18,6 +18,7 @@ from .articles import derive_title, drop_reprints, find_byline, find_date, split
 from .clean import INLINE_PHOTO_CREDIT, clean_text, is_photo_news
 from .datamodels import Article, Corpus, Skip
 from .documents import UnreadableDocumentError
+from .progress import track
 from .readers import DOCUMENT_SUFFIXES, legacy_reason, read_document
 from .webpage import extract_webpage
 
@@ -126,7 +127,7 @@ def read_corpus(paths: Sequence[str | Path]) -> Corpus:
     ids: dict[str, str] = {}
     stems: dict[str, Path] = {}
     files_read = 0
-    for path in iter_files(paths, skipped):
+    for path in track(iter_files(paths, skipped), desc="reading and cleaning", unit="file"):
         try:
             found = _read_file(path, ids, stems, skipped)
         except (_Unreadable, UnreadableDocumentError) as exc:

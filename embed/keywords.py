@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from .lexicon import Lexicon, cached_lexicon
 from .tokenize import Tokenizer, tokenize
 
 MIN_KEYWORD_CHARS = 2
@@ -22,25 +23,28 @@ FILLER = frozenset("必须 务必 进一步 切实 全力 认真 积极 加快 �
 
 
 @lru_cache(maxsize=1)
-def default_idf() -> dict[str, float]:
-    """The IDF table bundled with jieba: general Chinese, read from the installed package."""
+def default_idf() -> Lexicon:
+    """The IDF table bundled with jieba (general Chinese), read by first character (see embed.lexicon)."""
     import jieba
 
     # Read the file directly: importing jieba.analyse would load the same table a second time.
     path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    return cached_lexicon(path, "jieba-idf", lambda: _read_idf(path))
+
+
+def _read_idf(path: Path) -> tuple[dict[str, float], dict[str, float]]:
     table: dict[str, float] = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             word, _, value = line.rstrip().partition(" ")
             if value:
                 table[word] = float(value)
-    return table
+    values = sorted(table.values())
+    return table, {"median": values[len(values) // 2] if values else 0.0}
 
 
-@lru_cache(maxsize=1)
 def _default_fallback() -> float:
-    values = sorted(default_idf().values())
-    return values[len(values) // 2]
+    return default_idf().meta["median"]
 
 
 def idf_lookup(idf: Mapping[str, float] | None) -> Callable[[str], float]:

@@ -58,3 +58,28 @@ def test_the_background_corpus_lowers_a_common_word_that_is_rare_in_a_small_arch
     assert index.scores(["工作"]).max() < 0.5 * index.scores(["沁泉湖"]).max()
     # Tokens keep their ranking order within the archive: only their weights change.
     assert index.scores(["工作"]).argmax() == 1
+
+
+def test_a_loaded_index_scores_exactly_as_bm25s_without_importing_it(seeds_dir, tmp_path):
+    import bm25s
+
+    from embed.bm25 import SavedScores
+    from embed.tokenize import Tokenizer
+
+    tokenizer = Tokenizer(["沁泉湖", "大沙河"])
+    texts = [line for p in sorted(seeds_dir.glob("*.txt")) for line in p.read_text("utf-8").split("。")]
+    built = BM25Index.build(tokenizer.tokenize_for_search(t) for t in texts)
+    built.save(tmp_path / "bm25")
+    loaded = BM25Index.load(tmp_path / "bm25", mmap=True)
+    reference = bm25s.BM25.load(str(tmp_path / "bm25"), verbosity=0)
+    assert isinstance(loaded._model, SavedScores)
+    for query in [*texts[::7], "沁泉湖公园什么时候开园？", "不存在的词"]:
+        tokens = tokenizer.tokenize_for_search(query)
+        ids = loaded._model.get_tokens_ids(tokens)
+        assert ids == reference.get_tokens_ids(tokens)
+        if ids:
+            assert np.array_equal(loaded._model.get_scores(ids), reference.get_scores(ids))
+        assert np.array_equal(loaded.scores(tokens), built.scores(tokens))
+    loaded.save(tmp_path / "again")
+    for name in ("data.csc.index.npy", "vocab.index.json", "params.index.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "bm25" / name).read_bytes()

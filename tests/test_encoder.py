@@ -157,3 +157,18 @@ def test_a_static_model_with_a_truncated_table_is_a_model_load_error(
     (broken / "model.safetensors").write_bytes((broken / "model.safetensors").read_bytes()[:100])
     with pytest.raises(ModelLoadError, match="cannot load the built-in model"):
         load_encoder("builtin", broken)
+
+
+def test_the_static_table_is_mapped_with_the_values_safetensors_reads(tmp_path):
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    from embed.encoder import map_safetensors_table
+
+    table = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    save_file({"embedding.weight": table}, str(tmp_path / "model.safetensors"))
+    mapped = map_safetensors_table(tmp_path / "model.safetensors")
+    assert np.array_equal(mapped, load_file(str(tmp_path / "model.safetensors"))["embedding.weight"])
+    (tmp_path / "short.safetensors").write_bytes((tmp_path / "model.safetensors").read_bytes()[:-8])
+    with pytest.raises(ValueError, match="truncated"):
+        map_safetensors_table(tmp_path / "short.safetensors")

@@ -97,3 +97,50 @@ def test_text_with_ordinary_sentences_segments_as_before():
     tok = Tokenizer()
     sentence = "沁泉湖公园正式开园迎客，数千名市民前来游览。"
     assert tok.segment(sentence * 50) == tok._jieba.lcut(sentence, HMM=True) * 50
+
+
+def _eager_tokenizer(user_words):
+    """The tokenizer as it was before lazy loading: jieba's whole dictionary, then jieba.add_word per word."""
+    import jieba
+
+    from embed.tokenize import USER_WORD_FREQ
+
+    tok = Tokenizer(user_words)
+    whole = jieba.Tokenizer()
+    whole.initialize()
+    for word in tok.user_words:
+        whole.add_word(word, freq=USER_WORD_FREQ)
+    tok._jieba = whole
+    tok._ensure = lambda text: None
+    return tok
+
+
+def _dev_questions(shared_eval):
+    import json
+
+    out = []
+    for name in ("dev.jsonl", "paraphrased_dev.jsonl", "unanswerable_dev.jsonl"):
+        with open(shared_eval / "seeds_qa" / name, encoding="utf-8") as f:
+            out.extend(json.loads(line)["question"] for line in f if line.strip())
+    return out
+
+
+@pytest.mark.slow
+def test_lazily_loaded_dictionary_segments_exactly_as_the_whole_one(seeds_dir, seed_words, shared_eval):
+    """BM25 matches tokens: a question must be cut at query time exactly as passages were at build time."""
+    texts = _dev_questions(shared_eval) + [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*"))]
+    lazy, eager = Tokenizer(seed_words), _eager_tokenizer(seed_words)
+    for text in texts:
+        assert lazy.segment(text) == eager.segment(text), text[:40]
+        assert lazy.tokenize_for_search(text) == eager.tokenize_for_search(text), text[:40]
+    loaded = {w: f for w, f in eager._jieba.FREQ.items() if w[0] in lazy._loaded}
+    assert lazy._jieba.FREQ == loaded
+    assert lazy._jieba.total == eager._jieba.total
+
+
+def test_a_question_loads_only_its_own_characters_of_the_dictionary(seed_words):
+    question = "沁泉湖公园什么时候开园？"
+    lazy, eager = Tokenizer(seed_words), _eager_tokenizer(seed_words)
+    assert lazy.tokenize_for_search(question) == eager.tokenize_for_search(question)
+    assert lazy._loaded == set(question)
+    assert len(lazy._jieba.FREQ) < len(eager._jieba.FREQ) / 10
