@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from .batch_formats import SummaryRecord, format_for, read_records, render_records
 from .chunk import ChunkSettings, chunk_article, passage_text
 from .datamodels import Article, Corpus, Skip
+from .errors import BadInputError
 from .ingest import read_corpus
 from .keywords import passage_idf
 from .progress import Progress
@@ -161,9 +162,9 @@ def summarize_corpus(
     fmt = format_for(out or Path("-"), fmt)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if max_chars <= 0:
-        raise ValueError(f"max_chars must be positive, got {max_chars}")
+        raise BadInputError(f"max_chars must be positive, got {max_chars}")
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise BadInputError(f"workers must be at least 1, got {workers}")
     start = time.perf_counter()
     corpus = _read(paths, ray)
     previous = {} if force or out is None else _previous_records(out, fmt)

@@ -29,6 +29,7 @@ from tokenizers import Tokenizer as HFTokenizer
 
 from .base_model import BASE_MODEL_DIR, BaseModel, load_base_model
 from .builtin_vocab import Vocabulary, build_vocabulary, extend_vocabulary
+from .errors import BadInputError
 from .progress import track
 from .sentences import split_sentences
 
@@ -100,7 +101,7 @@ def train_builtin_model(
         ValueError: when `texts` holds no text at all.
     """
     if not any(t.strip() for t in texts):
-        raise ValueError("no text to fit the built-in embedding model on")
+        raise BadInputError("no text to fit the built-in embedding model on")
     out_dir = Path(out_dir)
     start = load_base_model(base) if base is not None else None
     threads = torch.get_num_threads()

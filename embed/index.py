@@ -18,7 +18,7 @@ from .bm25 import BM25Index
 from .chunk import ChunkSettings, chunk_article, passage_text
 from .config import BUILTIN_MODEL, Settings
 from .datamodels import Article, Chunk
-from .errors import ArticleNotFoundError
+from .errors import ArticleNotFoundError, BadInputError
 from .index_store import MODEL_DIR, is_scratch, read_folder, scratch_folder, write_error, write_folder
 from .progress import Progress, track
 from .tokenize import Tokenizer, learn_user_words, read_user_words
@@ -200,7 +200,7 @@ def build_index(articles: Iterable[Article], settings: Settings, encoder: Encode
     """
     arts = _unique(articles)
     if not arts:
-        raise ValueError("no articles to index: give files or folders with readable text")
+        raise BadInputError("no articles to index: give files or folders with readable text")
     rules = ChunkSettings.from_settings(settings)
     chunks = _renumber([c for a in arts.values() for c in chunk_article(a, rules, 0)])
     user_words = _user_words(arts.values(), settings)

@@ -9,6 +9,7 @@ import pytest
 import embed.batch as batch
 from embed.batch import content_hash, summarize_corpus
 from embed.batch_formats import read_records
+from embed.errors import BadInputError
 from embed.sentences import split_sentences
 
 ARTICLES = [
@@ -130,17 +131,17 @@ def test_parallel_workers_give_the_same_records_as_one(tmp_path):
 def test_an_unrelated_existing_out_file_is_not_overwritten(corpus, tmp_path):
     out = tmp_path / "notes.jsonl"
     out.write_text("my own notes, not JSON\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="not a jsonl summaries file"):
+    with pytest.raises(BadInputError, match="not a jsonl summaries file"):
         summarize_corpus([corpus], out, progress=False)
     assert out.read_text(encoding="utf-8") == "my own notes, not JSON\n"
 
 
 def test_bad_arguments_are_rejected(corpus, tmp_path):
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(BadInputError, match="format"):
         summarize_corpus([corpus], tmp_path / "o", "xml", progress=False)
-    with pytest.raises(ValueError, match="max_chars"):
+    with pytest.raises(BadInputError, match="max_chars"):
         summarize_corpus([corpus], tmp_path / "o", max_chars=0, progress=False)
-    with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(BadInputError, match="workers"):
         summarize_corpus([corpus], tmp_path / "o", workers=0, progress=False)
 
 
@@ -212,7 +213,7 @@ def test_a_raw_page_is_cleaned_before_its_articles_are_summarized(tmp_path):
 
 
 def test_an_out_suffix_that_names_no_format_is_refused_not_guessed(corpus, tmp_path):
-    with pytest.raises(ValueError, match=r"out\.txt.*\.jsonl, \.md, \.markdown, \.csv"):
+    with pytest.raises(BadInputError, match=r"out\.txt.*\.jsonl, \.md, \.markdown, \.csv"):
         summarize_corpus([corpus], out=tmp_path / "out.txt")
     assert not (tmp_path / "out.txt").exists()
     report = summarize_corpus([corpus], out=tmp_path / "out.txt", fmt="csv")  # an explicit format wins

@@ -14,6 +14,7 @@ from embed.base_model import load_base_model
 from embed.builtin_model import INFO_FILE, train_builtin_model
 from embed.builtin_vocab import UNK, build_vocabulary, extend_vocabulary
 from embed.encoder import load_encoder
+from embed.errors import BadInputError
 
 PASSAGES = [
     "沁泉湖公园位于示范区东部，占地面积约300亩。公园计划明年5月1日正式开园，届时将免费向市民开放。",
@@ -141,7 +142,7 @@ def test_without_a_base_the_model_is_fitted_on_the_corpus_alone(tmp_path: Path) 
 
 
 def test_training_on_no_text_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="no text"):
+    with pytest.raises(BadInputError, match="no text"):
         train_builtin_model(["", "  "], tmp_path)
 
 

@@ -14,7 +14,13 @@ import pytest
 
 from embed.config import Settings
 from embed.datamodels import Article
-from embed.errors import ArticleNotFoundError, IndexCorruptError, IndexNotFoundError, ModelMismatchError
+from embed.errors import (
+    ArticleNotFoundError,
+    BadInputError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    ModelMismatchError,
+)
 from embed.index import Index, build_index, make_ann, update_index
 from embed.index_store import FORMAT_VERSION
 from embed.retrieve import Retriever
@@ -256,7 +262,7 @@ def test_save_is_quick_for_a_small_index(settings, fake_encoder):
 
 
 def test_building_from_no_articles_is_a_clear_error(settings, fake_encoder):
-    with pytest.raises(ValueError, match="no articles"):
+    with pytest.raises(BadInputError, match="no articles"):
         build_index([], settings, fake_encoder)
 
 

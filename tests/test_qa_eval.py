@@ -6,6 +6,7 @@ import pytest
 
 from embed.config import Settings
 from embed.datamodels import Answer, AnswerSentence, Article, Chunk, Hit
+from embed.errors import BadInputError
 from embed.index import build_index
 from embed.qa_eval import QAItem, calibration, evaluate_qa, is_relevant, read_qa, score_answers, score_ranking
 from embed.retrieve import Retriever
@@ -73,7 +74,7 @@ def test_evaluate_reports_every_mode_and_the_answer_hit_rate(tmp_path, fake_enco
 
 def test_a_malformed_line_names_the_file_and_line(tmp_path):
     path = _write(tmp_path, [{"qid": "1", "question": "问", "answers": ["答"]}, {"qid": "2"}])
-    with pytest.raises(ValueError, match=r"qa.jsonl:2"):
+    with pytest.raises(BadInputError, match=r"qa.jsonl:2"):
         read_qa(path)
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from embed.errors import BadInputError
 from embed.sentences import split_sentences
 from embed.summarize import (
     _fit_budget,
@@ -108,7 +109,7 @@ def test_the_summary_has_five_to_ten_keywords_by_default():
 
 def test_blank_text_gives_an_empty_summary_and_a_bad_budget_an_error():
     assert summarize_text("   ").text == ""
-    with pytest.raises(ValueError):
+    with pytest.raises(BadInputError, match="max_chars"):
         summarize_text(ARTICLE, max_chars=0)
 
 

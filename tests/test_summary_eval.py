@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from embed.errors import BadInputError
 from embed.summary_eval import evaluate_summaries, greedy_oracle, read_summary_examples
 
 ROWS = [
@@ -45,15 +46,15 @@ def test_a_reference_equal_to_the_lead_gives_lead_a_perfect_score(tmp_path):
 def test_a_malformed_line_names_the_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "1", "text": "a", "summary": "b"}\n{"id": 2, "text": 5}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.jsonl:2"):
+    with pytest.raises(BadInputError, match="bad.jsonl:2"):
         read_summary_examples(path)
     path.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.jsonl:1"):
+    with pytest.raises(BadInputError, match="bad.jsonl:1"):
         evaluate_summaries(path)
 
 
 def test_an_empty_file_is_an_error(tmp_path):
-    with pytest.raises(ValueError, match="no examples"):
+    with pytest.raises(BadInputError, match="no examples"):
         evaluate_summaries(write(tmp_path, []))
 
 
