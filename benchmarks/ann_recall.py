@@ -6,7 +6,7 @@
 
 The vectors come from benchmarks/retrieval_speed.py --save-vectors DIR (the built-in model's own vectors
 of the 100k scaled corpus and of CMRC questions), or are computed here. The HNSW settings are the ones
-embed.index.make_ann uses above FLAT_MAX; efSearch is varied to show the recall/latency trade-off.
+embed.index.index.make_ann uses above FLAT_MAX; efSearch is varied to show the recall/latency trade-off.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from embed.index import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M  # noqa: E402
+from embed.index.index import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M  # noqa: E402
 
 EF_SEARCH = (64, 128, 256, 512)
 K = 10
@@ -34,7 +34,7 @@ def _vectors(args) -> tuple[np.ndarray, np.ndarray]:
         return np.load(args.vectors), np.load(args.queries)
     from scaled_corpus import questions, scaled_articles
 
-    from embed.chunk import ChunkSettings, chunk_article, passage_text
+    from embed.text.chunk import ChunkSettings, chunk_article, passage_text
 
     sys.path.insert(0, str(REPO / "tests"))
     from conftest import FakeEncoder

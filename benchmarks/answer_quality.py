@@ -18,14 +18,14 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from embed.answer import answer_question
+from embed.answer.answer import answer_question
 from embed.archive import Archive
 from embed.config import Settings
 from embed.errors import EmptyQueryError
+from embed.eval.qa import is_relevant, read_qa
 from embed.pipeline import build
-from embed.qa_eval import is_relevant, read_qa
-from embed.sentences import split_sentences
-from embed.tokenize import tokenize
+from embed.text.sentences import split_sentences
+from embed.text.words import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL = REPO.parent / "shared" / "eval"

@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 from dev_sets import QA_SETS, QUESTION_LIMIT, SHARED, index_dir
 
-from embed.answer_features import FEATURES, candidate_sentences, sentence_features
-from embed.answer_ranker import SENTENCE_PENALTY
+from embed.answer.features import FEATURES, candidate_sentences, sentence_features
+from embed.answer.questions import make_questions
+from embed.answer.ranker import SENTENCE_PENALTY
 from embed.archive import Archive
 from embed.config import Settings
-from embed.linear_model import fit_linear, fit_listwise
+from embed.eval.qa import is_relevant, read_qa
+from embed.model.linear import fit_linear, fit_listwise
 from embed.pipeline import build
-from embed.qa_eval import is_relevant, read_qa
-from embed.synthetic_questions import make_questions
 
 NEWS = SHARED / "train" / "news_corpus" / "docs.jsonl.gz"
 DEV = {name: QA_SETS[name] for name in ("seeds dev", "seeds paraphrased", "news archive", "CMRC (first 600)")}

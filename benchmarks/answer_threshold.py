@@ -22,11 +22,11 @@ from pathlib import Path
 
 from dev_sets import QA_SETS, QUESTION_LIMIT, index_dir
 
-from embed.answer import answer_question
-from embed.answer_ranker import load_ranker
+from embed.answer.answer import answer_question
+from embed.answer.ranker import load_ranker
 from embed.archive import Archive
 from embed.config import Settings
-from embed.qa_eval import is_relevant, read_qa
+from embed.eval.qa import is_relevant, read_qa
 
 RULE_SETS = ("seeds paraphrased", "seeds unanswerable", "news archive")
 """The sets whose answered-right and declined shares the threshold rule weighs alike (ties: the lower one)."""

@@ -27,14 +27,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import embed.bm25 as bm25  # noqa: E402
-import embed.builtin_model as builtin_model  # noqa: E402
-from embed.base_model import BASE_MODEL_DIR  # noqa: E402
+import embed.index.bm25 as bm25  # noqa: E402
+import embed.model.builtin as builtin_model  # noqa: E402
 from embed.config import Settings  # noqa: E402
-from embed.index import build_index, load_encoder_for  # noqa: E402
-from embed.ingest import read_corpus  # noqa: E402
-from embed.qa_eval import evaluate_qa  # noqa: E402
-from embed.retrieve import CONVEX_ALPHA, Retriever  # noqa: E402
+from embed.eval.qa import evaluate_qa  # noqa: E402
+from embed.index.index import build_index, load_encoder_for  # noqa: E402
+from embed.ingest.ingest import read_corpus  # noqa: E402
+from embed.model.base import BASE_MODEL_DIR  # noqa: E402
+from embed.search.retrieve import CONVEX_ALPHA, Retriever  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 METRICS = ("recall@1", "recall@5", "mrr@10", "doc@1")

@@ -24,9 +24,9 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from scaled_corpus import EVAL, real_articles, shuffled_copy  # noqa: E402
 
-from embed.builtin_model import INFO_FILE, train_builtin_model  # noqa: E402
-from embed.chunk import ChunkSettings, chunk_article, passage_text  # noqa: E402
-from embed.encoder import load_encoder  # noqa: E402
+from embed.model.builtin import INFO_FILE, train_builtin_model  # noqa: E402
+from embed.model.encoder import load_encoder  # noqa: E402
+from embed.text.chunk import ChunkSettings, chunk_article, passage_text  # noqa: E402
 
 
 def passages_of_size(mb: float) -> list[str]:

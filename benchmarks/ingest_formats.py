@@ -33,9 +33,9 @@ from format_fixtures import (  # noqa: E402 - the fixtures live with the tests
     write_pdf,
 )
 
-import embed.pdf  # noqa: E402
-from embed.ingest import read_corpus  # noqa: E402
-from embed.ocr import ocr_available  # noqa: E402
+import embed.ingest.pdf  # noqa: E402
+from embed.ingest.ingest import read_corpus  # noqa: E402
+from embed.ingest.ocr import ocr_available  # noqa: E402
 
 CORE = ["torch", "sentence-transformers", "faiss-cpu", "fastapi", "uvicorn", "pydantic", "jieba", "bm25s"]
 """The runtime dependencies the project had before the file formats."""
@@ -116,12 +116,12 @@ def main() -> None:
         pages = [draw_three_article_page] * args.pages
         text_pdf = folder("pdf", lambda p: write_pdf(p / "issue.pdf", *pages))
         rows.append(_time(text_pdf, args.pages, "PDF text layer (pypdfium2)", "pages"))
-        real = embed.pdf.read_pdf
-        embed.pdf.read_pdf = lambda path, skipped: embed.pdf._pypdf_pages(path, skipped)
+        real = embed.ingest.pdf.read_pdf
+        embed.ingest.pdf.read_pdf = lambda path, skipped: embed.ingest.pdf._pypdf_pages(path, skipped)
         try:
             rows.append(_time(text_pdf, args.pages, "PDF text layer (pypdf fallback)", "pages"))
         finally:
-            embed.pdf.read_pdf = real
+            embed.ingest.pdf.read_pdf = real
         if ocr_available() and cjk_font() is not None:
             image = render_scan(BRIDGE, cjk_font())
             scanned = [draw_scanned_page(image)] * args.scans

@@ -46,7 +46,7 @@ def _queries(index_dir: Path, n: int) -> list[str]:
     Windows of 6-16 characters from sentences of the corpus, plus a question word now and then:
     the same mix of terms, numbers and names that users type.
     """
-    from embed.index import Index
+    from embed.index.index import Index
 
     articles = list(Index.load(index_dir).articles.values())
     rng = random.Random(SEED)

@@ -33,9 +33,9 @@ def main() -> None:
     from embed.archive import Archive
     from embed.backend import parse_backend
     from embed.config import Settings
-    from embed.index import build_index
-    from embed.ingest import read_corpus
-    from embed.milvus_store import write_index
+    from embed.index.index import build_index
+    from embed.ingest.ingest import read_corpus
+    from embed.milvus.store import write_index
 
     with tempfile.TemporaryDirectory(prefix="milvus-agree-") as tmp:
         folder = Settings(index_dir=Path(tmp) / "idx")

@@ -22,8 +22,8 @@ def main(corpus: str, mode: str = "hybrid") -> None:
     from embed.config import Settings
     from embed.datamodels import Article
     from embed.errors import EmptyQueryError
-    from embed.index import build_index, load_encoder_for
-    from embed.retrieve import Retriever
+    from embed.index.index import build_index, load_encoder_for
+    from embed.search.retrieve import Retriever
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     with open(corpus, encoding="utf-8") as f:

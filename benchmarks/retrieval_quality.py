@@ -24,16 +24,16 @@ sys.path.insert(0, str(REPO))
 
 from embed.config import Settings  # noqa: E402
 from embed.datamodels import Article  # noqa: E402
-from embed.index import build_index  # noqa: E402
-from embed.qa_eval import evaluate_qa  # noqa: E402
-from embed.retrieve import Retriever  # noqa: E402
+from embed.eval.qa import evaluate_qa  # noqa: E402
+from embed.index.index import build_index  # noqa: E402
+from embed.search.retrieve import Retriever  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 METRICS = ("recall@1", "recall@5", "mrr@10", "doc@1", "ms_per_query")
 
 
 def seed_articles() -> list[Article]:
-    from embed.ingest import read_corpus
+    from embed.ingest.ingest import read_corpus
 
     return list(read_corpus([REPO / "seeds"]).articles)
 
@@ -79,7 +79,7 @@ def parse_fusions(spec: str) -> list[tuple[str, dict]]:
 
 def run_set(name: str, settings: Settings, model: str, fusions: list[tuple[str, dict]], cache: Path | None):
     """Build (or load from `cache`) the set's index, then evaluate bm25, dense and each hybrid fusion."""
-    from embed.index import Index, load_encoder_for
+    from embed.index.index import Index, load_encoder_for
 
     load, qa_path = SETS[name]
     folder = cache / f"{name}-{model.replace('/', '_')}-{settings.chunk_max_chars}" if cache else None

@@ -53,8 +53,8 @@ def measure(size: int, model: str, save_vectors: Path | None = None, keep: Path 
     from scaled_corpus import scaled_articles
 
     from embed.config import Settings
-    from embed.index import Index, build_index, load_encoder_for
-    from embed.retrieve import Retriever
+    from embed.index.index import Index, build_index, load_encoder_for
+    from embed.search.retrieve import Retriever
 
     folder = keep / str(size) if keep else Path(tempfile.mkdtemp()) / "index"
     out: dict = {"size": size}

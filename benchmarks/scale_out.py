@@ -138,12 +138,12 @@ def modes(n: int) -> list[dict]:
 
 def stages(n: int) -> dict:
     """Seconds per passage of every step of the single-process build, and the driver's peak RSS."""
-    from embed.bm25 import BM25Index
-    from embed.chunk import ChunkSettings, chunk_article, passage_text
     from embed.config import Settings
-    from embed.index import Index, _fresh_encoder, _renumber, _unique, _user_words
-    from embed.ingest import read_corpus
-    from embed.tokenize import Tokenizer
+    from embed.index.bm25 import BM25Index
+    from embed.index.index import Index, _fresh_encoder, _renumber, _unique, _user_words
+    from embed.ingest.ingest import read_corpus
+    from embed.text.chunk import ChunkSettings, chunk_article, passage_text
+    from embed.text.words import Tokenizer
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     times: dict[str, float] = {}

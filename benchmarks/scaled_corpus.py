@@ -13,8 +13,8 @@ import random
 import re
 from pathlib import Path
 
-from embed.chunk import ChunkSettings, chunk_article
 from embed.datamodels import Article
+from embed.text.chunk import ChunkSettings, chunk_article
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 CLAUSE = re.compile(r"[^，、；：。！？\n]*(?:[，、；：。！？]+[”’」』）)》]*|$)")

@@ -13,7 +13,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from embed.batch import summarize_corpus
+from embed.batch.batch import summarize_corpus
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 FILES = [EVAL / "crud_rag_event_summary" / "docs.jsonl", EVAL / "cail2022_yqzy_lawbench" / "docs.jsonl"]

@@ -4,7 +4,7 @@
 
 `--half` scores every other line of each file only (even: lines 0, 2, ...): tune on one half, check on the
 other. Several budgets or halves give one table row per combination. The oracle is the greedy ROUGE-L
-oracle under the same budget rule (`embed.summary_eval.greedy_oracle`): an upper bound, not a system.
+oracle under the same budget rule (`embed.eval.summary.greedy_oracle`): an upper bound, not a system.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from embed.summary_eval import evaluate_summaries
+from embed.eval.summary import evaluate_summaries
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 SETS = ("crud_rag_event_summary", "cail2022_yqzy_lawbench")

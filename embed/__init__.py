@@ -15,7 +15,7 @@ from .errors import (
     ModelMismatchError,
     PolicyQAError,
 )
-from .sentences import split_sentences
+from .text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from .archive import Archive

@@ -91,7 +91,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Summarize every article of the given files into OUT (or stdout as JSON lines)."""
-    from .batch import summarize_corpus
+    from .batch.batch import summarize_corpus
 
     report = summarize_corpus(
         args.paths,
@@ -123,7 +123,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Retrieval/answer metrics on a QA file, or ROUGE of summaries beside the lead baseline."""
     if args.summaries:
-        from .summary_eval import evaluate_summaries
+        from .eval.summary import evaluate_summaries
 
         result = evaluate_summaries(args.summaries, max_chars=args.max_chars)
     else:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .datamodels import Answer, Article, Hit, Summary
-from .encoder import CachingEncoder
 from .errors import ArticleNotFoundError, EmptyQueryError
+from .model.encoder import CachingEncoder
 
 if TYPE_CHECKING:
-    from .index import Index
-    from .retrieve import Mode, Retriever
+    from .index.index import Index
+    from .search.retrieve import Mode, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Archive:
     def from_index(cls, index: Index, settings: Settings) -> Archive:
         """Serve an index that is already loaded, with the encoder it was built with (vectors cached)."""
         from .backend import make_retriever
-        from .index import load_encoder_for
+        from .index.index import load_encoder_for
 
         return cls(make_retriever(index, CachingEncoder(load_encoder_for(index))), settings)
 
@@ -70,7 +70,7 @@ class Archive:
 
     def ask(self, question: str, k: int = 5) -> Answer:
         """An extractive answer from the k best passages: the sentence holding the fact first, or none."""
-        from .answer import answer_question
+        from .answer.answer import answer_question
 
         hits = self.retriever.search(question, k=k)
         return answer_question(
@@ -86,13 +86,13 @@ class Archive:
 
         Keywords use the general IDF: the text need not come from the archive.
         """
-        from .summarize import summarize_page
+        from .summarize.summarize import summarize_page
 
         return summarize_page(text, max_chars=max_chars, tokenizer=self.index.tokenizer)
 
     def _corpus_idf(self) -> dict[str, float]:
         if self._idf is None:
-            from .keywords import passage_idf
+            from .text.keywords import passage_idf
 
             # The same table `policyqa summarize` builds for its own files (batch.CorpusVocabulary).
             self._idf = passage_idf(self.index.doc_freq, self.index.bm25.num_docs)
@@ -110,7 +110,7 @@ class Archive:
             raise ArticleNotFoundError(article_id)
         summary = self._summaries.get(article_id)
         if summary is None:
-            from .summarize import summarize_text
+            from .summarize.summarize import summarize_text
 
             # The index's tokenizer keeps district terms whole; its IDF makes keywords what sets this
             # article apart within the archive, not within general Chinese.

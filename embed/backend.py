@@ -21,9 +21,9 @@ from .errors import BadInputError
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .encoder import Encoder
-    from .index import Index
-    from .retrieve import Retriever
+    from .index.index import Index
+    from .model.encoder import Encoder
+    from .search.retrieve import Retriever
 
 COLLECTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 """Milvus's rule for collection names (letters, digits, underscores; not starting with a digit)."""
@@ -83,7 +83,7 @@ def save_index(index: Index, settings: Settings) -> None:
     if not settings.backend:
         index.save(settings.index_dir)
         return
-    from .milvus_store import write_index
+    from .milvus.store import write_index
 
     write_index(index, _location(settings.backend))
 
@@ -94,21 +94,21 @@ def load_index(settings: Settings) -> Any:
     Raises:
         IndexNotFoundError: there is no index there yet.
     """
-    from .index import Index
+    from .index.index import Index
 
     if not settings.backend:
         return Index.load(settings.index_dir)
-    from .milvus_index import MilvusIndex
+    from .milvus.search import MilvusIndex
 
     return MilvusIndex.open(_location(settings.backend))
 
 
 def make_retriever(index: Any, encoder: Encoder) -> Retriever:
     """The retriever for this kind of index (the same fusion, answers and citations either way)."""
-    from .retrieve import Retriever
+    from .search.retrieve import Retriever
 
     if getattr(index, "backend", None) == "milvus":
-        from .milvus_index import MilvusRetriever
+        from .milvus.search import MilvusRetriever
 
         return MilvusRetriever(index, encoder)
     return Retriever(index, encoder)

@@ -17,8 +17,8 @@ from .backend import load_index, save_index
 from .config import Settings
 from .datamodels import Corpus
 from .errors import BadInputError, IndexNotFoundError, PolicyQAError
-from .index import Index, build_index, load_encoder_for, update_index
-from .ingest import read_corpus
+from .index.index import Index, build_index, load_encoder_for, update_index
+from .ingest.ingest import read_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def build(settings: Settings, paths: Sequence[str | Path]) -> dict[str, Any]:
     """Index the articles under `paths` into settings.index_dir (atomically); returns a report."""
     start = time.perf_counter()
     if settings.ray:
-        from .ray_index import build_on_ray
+        from .batch.ray_index import build_on_ray
 
         index, corpus = build_on_ray(settings, paths, settings.ray)
     else:
@@ -94,7 +94,7 @@ def evaluate(
 
     With `corpus`, those files are indexed into a temporary folder first; otherwise the saved index is used.
     """
-    from .qa_eval import evaluate_qa
+    from .eval.qa import evaluate_qa
 
     if corpus:
         with tempfile.TemporaryDirectory(prefix="policyqa-eval-") as tmp:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from train_base_model import CORPUS, read_passages  # noqa: E402
 
-from embed.bm25 import BACKGROUND_DF_FILE, write_background_df  # noqa: E402
-from embed.tokenize import Tokenizer  # noqa: E402
+from embed.index.bm25 import BACKGROUND_DF_FILE, write_background_df  # noqa: E402
+from embed.text.words import Tokenizer  # noqa: E402
 
 logger = logging.getLogger("build_background_df")
 

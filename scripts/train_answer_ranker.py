@@ -1,6 +1,6 @@
 """Train the answer ranker (embed/data/answer_ranker.json) from synthetic questions over unlabeled news.
 
-Questions are made from ../shared/train/news_corpus by `embed.synthetic_questions` (a fact of a sentence
+Questions are made from ../shared/train/news_corpus by `embed.answer.questions` (a fact of a sentence
 hidden and asked for; answerable, near-unanswerable and far-unanswerable questions). No question written
 by a person is used; the dev sets only chose the regularisation and the threshold
 (benchmarks/answer_ranker_features.py, benchmarks/answer_threshold.py).
@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from embed.answer_ranker import RANKER_FILE, AnswerRanker, fit_ranker, save_ranker
+from embed.answer.questions import Sample, make_questions, question_samples
+from embed.answer.ranker import RANKER_FILE, AnswerRanker, fit_ranker, save_ranker
 from embed.archive import Archive
 from embed.config import Settings
 from embed.pipeline import build
-from embed.synthetic_questions import Sample, make_questions, question_samples
 
 REPO = Path(__file__).resolve().parent.parent
 NEWS = REPO.parent / "shared" / "train" / "news_corpus" / "docs.jsonl.gz"

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/train_base_model.py                       # the shipped model (see the README)
     .venv/bin/python scripts/train_base_model.py --limit 5000 --out /tmp/base --steps 500   # a quick try
 
-Each article is cut into passages exactly as `policyqa index` cuts an archive (embed.chunk), so the base model
+Each article is cut into passages as `policyqa index` cuts an archive (embed.text.chunk), so the base model
 learns from text shaped like what it will embed. Only the articles' own text is used (self-supervised): no
 question of any evaluation set is read.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from embed.base_model import BASE_MODEL_DIR, BASE_STEPS, BASE_WORDS, train_base_model  # noqa: E402
-from embed.chunk import ChunkSettings, chunk_article  # noqa: E402
 from embed.datamodels import Article  # noqa: E402
+from embed.model.base import BASE_MODEL_DIR, BASE_STEPS, BASE_WORDS, train_base_model  # noqa: E402
+from embed.text.chunk import ChunkSettings, chunk_article  # noqa: E402
 
 logger = logging.getLogger("train_base_model")
 

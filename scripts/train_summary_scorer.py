@@ -2,12 +2,12 @@
 
     .venv/bin/python scripts/train_summary_scorer.py [--train FILE] [--out FILE] [--selector-out FILE]
 
-Each sentence of each training article becomes one feature row (embed/summary_features.py); its label is
+Each sentence of each training article becomes one feature row (embed/summarize/features.py); its label is
 whether the greedy ROUGE-L oracle picks it for the article's reference summary, at each of BUDGETS (so a
 sentence the oracle takes at both budgets counts twice). A logistic regression on standardised features is
 fitted with scikit-learn (training only; inference is numpy) and written as readable JSON.
 
-The selector (embed/summary_selection.py) then learns to rate whole summaries: every sentence set of the
+The selector (embed/summarize/selection.py) then learns to rate whole summaries: every sentence set of the
 first CANDIDATES sentences that the budget rule allows, at each of BUDGETS, is one row of SET_FEATURES
 (which read the new scorer's probabilities); its target is the set's ROUGE-L F1 against the reference minus
 the mean over the article's sets (what matters is the order within an article). A ridge regression.
@@ -27,16 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from embed.linear_model import fit_linear, fit_ridge
-from embed.rouge import rouge_l
-from embed.sentences import split_sentences
-from embed.summarize import selection_view, sentence_graph
-from embed.summary_eval import greedy_oracle
-from embed.summary_features import FEATURES, sentence_features
-from embed.summary_scorer import MODEL_PATH, SummaryScorer
-from embed.summary_selection import MODEL_PATH as SELECTOR_PATH
-from embed.summary_selection import SET_FEATURES, SummarySelector, candidate_sets, set_features
-from embed.tokenize import tokenize
+from embed.eval.rouge import rouge_l
+from embed.eval.summary import greedy_oracle
+from embed.model.linear import fit_linear, fit_ridge
+from embed.summarize.features import FEATURES, sentence_features
+from embed.summarize.scorer import MODEL_PATH, SummaryScorer
+from embed.summarize.selection import MODEL_PATH as SELECTOR_PATH
+from embed.summarize.selection import SET_FEATURES, SummarySelector, candidate_sets, set_features
+from embed.summarize.summarize import selection_view, sentence_graph
+from embed.text.sentences import split_sentences
+from embed.text.words import tokenize
 
 log = logging.getLogger("train_summary_scorer")
 

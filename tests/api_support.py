@@ -16,9 +16,9 @@ from api.server import server_config
 from embed.archive import Archive
 from embed.config import Settings
 from embed.datamodels import Article
-from embed.encoder import CachingEncoder
-from embed.index import Index, build_index
-from embed.retrieve import Retriever
+from embed.index.index import Index, build_index
+from embed.model.encoder import CachingEncoder
+from embed.search.retrieve import Retriever
 
 ARTICLES = (
     Article(

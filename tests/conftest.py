@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embed.tokenize import tokenize
+from embed.text.words import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import embed.answer
-from embed.answer import NOT_FOUND, RUNNER_UP_CHARS, answer_question
-from embed.answer_ranker import load_ranker
+import embed.answer.answer
+from embed.answer.answer import NOT_FOUND, RUNNER_UP_CHARS, answer_question
+from embed.answer.ranker import load_ranker
 from embed.datamodels import Chunk, Hit
 from embed.errors import EmptyQueryError
-from embed.qa_eval import is_relevant
-from embed.sentences import split_sentences
+from embed.eval.qa import is_relevant
+from embed.text.sentences import split_sentences
 
 PASSAGES = [
     "沁泉湖公园位于示范区中部，是示范区重点打造的生态公园。公园总投资3.2亿元，占地面积约600亩。"
@@ -62,7 +62,7 @@ def test_a_runner_up_as_likely_as_the_best_joins_it_while_the_pair_stays_short(m
     answer = answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat)
     assert len(answer.sentences) == 2
     assert len(answer.text) <= RUNNER_UP_CHARS
-    monkeypatch.setattr(embed.answer, "RUNNER_UP_CHARS", len(answer.sentences[0].text) + 5)
+    monkeypatch.setattr(embed.answer.answer, "RUNNER_UP_CHARS", len(answer.sentences[0].text) + 5)
     assert len(answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat).sentences) == 1
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embed.answer_features import (
+from embed.answer.features import (
     FEATURES,
     asked_unit,
     candidate_sentences,
@@ -14,7 +14,7 @@ from embed.answer_features import (
     sentence_features,
 )
 from embed.datamodels import Chunk, Hit
-from embed.tokenize import tokenize
+from embed.text.words import tokenize
 
 
 @pytest.mark.parametrize(

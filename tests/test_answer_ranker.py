@@ -5,16 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from embed.answer_features import FEATURES
-from embed.answer_ranker import (
+from embed.answer.features import FEATURES
+from embed.answer.questions import Sample
+from embed.answer.ranker import (
     CONFIDENCE_FEATURES,
     RANKER_FILE,
     fit_ranker,
     load_ranker,
     save_ranker,
 )
-from embed.linear_model import LinearModel, fit_listwise
-from embed.synthetic_questions import Sample
+from embed.model.linear import LinearModel, fit_listwise
 
 
 def test_the_shipped_ranker_lists_exactly_the_features_the_code_computes():

@@ -17,8 +17,8 @@ from api.service import preloaded_loader
 from embed.archive import Archive
 from embed.config import Settings
 from embed.datamodels import Article
-from embed.encoder import CachingEncoder
 from embed.errors import IndexCorruptError
+from embed.model.encoder import CachingEncoder
 
 STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
 JSON = {"Content-Type": "application/json"}

@@ -88,9 +88,9 @@ def test_head_on_a_post_only_path_is_still_a_405(client: TestClient) -> None:
 @pytest.fixture
 def default_loader_app(tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch):
     """An app with the default loader (as `policyqa serve` makes it) over a two-article index."""
-    import embed.index
+    import embed.index.index
 
-    monkeypatch.setattr(embed.index, "load_encoder_for", lambda index: fake_encoder)
+    monkeypatch.setattr(embed.index.index, "load_encoder_for", lambda index: fake_encoder)
     folder = tmp_path / "index"
     build_test_index(folder, fake_encoder, ARTICLES[:2])
     seeds = tmp_path / "seeds"

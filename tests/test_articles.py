@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from embed.articles import derive_title, drop_reprints, find_byline, find_date, split_articles
-from embed.clean import INLINE_PHOTO_CREDIT, LAYOUT_CREDIT, PHOTO_CREDIT, PROMOTION
 from embed.datamodels import Article
-from embed.sentences import split_sentences
+from embed.ingest.articles import derive_title, drop_reprints, find_byline, find_date, split_articles
+from embed.text.clean import INLINE_PHOTO_CREDIT, LAYOUT_CREDIT, PHOTO_CREDIT, PROMOTION
+from embed.text.sentences import split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

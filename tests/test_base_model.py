@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from embed.base_model import BASE_MODEL_DIR, load_base_model
+from embed.model.base import BASE_MODEL_DIR, load_base_model
 
 MAX_BYTES = 40_000_000
 """What the repository allows the shipped model to weigh."""
@@ -68,12 +68,12 @@ def test_the_base_model_puts_a_synonym_closer_than_an_unrelated_word(similarity,
 def test_starting_from_the_base_lifts_dense_search_on_paraphrased_seed_questions(monkeypatch, tmp_path):
     import functools
 
-    import embed.builtin_model as builtin_model
+    import embed.model.builtin as builtin_model
     from embed.config import Settings
-    from embed.index import build_index, load_encoder_for
-    from embed.ingest import read_corpus
-    from embed.qa_eval import evaluate_qa
-    from embed.retrieve import Retriever
+    from embed.eval.qa import evaluate_qa
+    from embed.index.index import build_index, load_encoder_for
+    from embed.ingest.ingest import read_corpus
+    from embed.search.retrieve import Retriever
 
     repo = BASE_MODEL_DIR.parents[2]
     articles = read_corpus([repo / "seeds"]).articles

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-import embed.batch as batch
-from embed.batch import content_hash, summarize_corpus
-from embed.batch_formats import read_records
+import embed.batch.batch as batch
+from embed.batch.batch import content_hash, summarize_corpus
+from embed.batch.formats import read_records
 from embed.errors import BadInputError
-from embed.sentences import split_sentences
+from embed.text.sentences import split_sentences
 
 ARTICLES = [
     {
@@ -179,9 +179,9 @@ def test_batch_keywords_keep_the_corpus_terms_whole(tmp_path):
 def test_an_articles_keywords_and_summary_are_the_same_from_batch_and_api(seeds_dir, tmp_path, fake_encoder):
     from embed.archive import Archive
     from embed.config import Settings
-    from embed.index import build_index
-    from embed.ingest import read_corpus
-    from embed.retrieve import Retriever
+    from embed.index.index import build_index
+    from embed.ingest.ingest import read_corpus
+    from embed.search.retrieve import Retriever
 
     settings = Settings(index_dir=tmp_path / "index")
     index = build_index(read_corpus([seeds_dir]).articles, settings, fake_encoder)

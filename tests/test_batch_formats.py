@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from embed.batch import summarize_corpus
-from embed.batch_formats import CSV_TRIGGERS, read_records
+from embed.batch.batch import summarize_corpus
+from embed.batch.formats import CSV_TRIGGERS, read_records
 
 FORMULAS = {
     "id": "=1+1",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embed.bm25 import BM25Index, load_background_df
+from embed.index.bm25 import BM25Index, load_background_df
 
 DOCS = [
     ["沁泉湖", "公园", "开园"],
@@ -63,8 +63,8 @@ def test_the_background_corpus_lowers_a_common_word_that_is_rare_in_a_small_arch
 def test_a_loaded_index_scores_exactly_as_bm25s_without_importing_it(seeds_dir, tmp_path):
     import bm25s
 
-    from embed.bm25 import SavedScores
-    from embed.tokenize import Tokenizer
+    from embed.index.bm25 import SavedScores
+    from embed.text.words import Tokenizer
 
     tokenizer = Tokenizer(["沁泉湖", "大沙河"])
     texts = [line for p in sorted(seeds_dir.glob("*.txt")) for line in p.read_text("utf-8").split("。")]

@@ -4,7 +4,7 @@ from collections import Counter
 
 import numpy as np
 
-from embed.bm25 import BM25Index
+from embed.index.bm25 import BM25Index
 
 PASSAGES = [["沁泉湖", "公园", "开园"], ["公园", "建设", "启动", "公园"], [], ["城中村", "改造", "公园"]]
 

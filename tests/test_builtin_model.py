@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embed.base_model import load_base_model
-from embed.builtin_model import INFO_FILE, train_builtin_model
-from embed.builtin_vocab import UNK, build_vocabulary, extend_vocabulary
-from embed.encoder import load_encoder
 from embed.errors import BadInputError
+from embed.model.base import load_base_model
+from embed.model.builtin import INFO_FILE, train_builtin_model
+from embed.model.encoder import load_encoder
+from embed.model.vocab import UNK, build_vocabulary, extend_vocabulary
 
 PASSAGES = [
     "沁泉湖公园位于示范区东部，占地面积约300亩。公园计划明年5月1日正式开园，届时将免费向市民开放。",

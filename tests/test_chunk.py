@@ -3,9 +3,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embed.chunk import ChunkSettings, chunk_article, passage_text
 from embed.config import Settings
 from embed.datamodels import Article
+from embed.text.chunk import ChunkSettings, chunk_article, passage_text
 
 RULES = ChunkSettings(max_chars=120, min_chars=40, overlap_chars=30)
 

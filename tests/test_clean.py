@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embed.clean import NearDuplicates, clean_text, normalize
+from embed.text.clean import NearDuplicates, clean_text, normalize
 
 
 def _no_space(text: str) -> str:

@@ -6,9 +6,9 @@ import docx
 import pytest
 from format_fixtures import NOTICE_TITLE, write_docx_notice, write_zip_bomb_docx
 
-import embed.docx_reader
-from embed.docx_reader import read_docx
-from embed.ingest import read_corpus
+import embed.ingest.docx_reader
+from embed.ingest.docx_reader import read_docx
+from embed.ingest.ingest import read_corpus
 
 
 def test_a_word_notice_is_one_article_titled_by_its_heading_with_the_table_as_sentences(tmp_path):
@@ -86,7 +86,7 @@ def test_a_zip_bomb_docx_is_refused_before_parsing(tmp_path):
 
 
 def test_a_highly_compressed_part_is_a_bomb_even_under_the_total_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.docx_reader, "MAX_DOCX_BYTES", 2**40)
+    monkeypatch.setattr(embed.ingest.docx_reader, "MAX_DOCX_BYTES", 2**40)
     write_zip_bomb_docx(tmp_path / "bomb.docx", inflated_mib=4)
     (skip,) = read_corpus([tmp_path]).skipped
     assert "zip bomb: word/document.xml inflates" in skip.reason

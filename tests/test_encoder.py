@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embed.encoder import BGE_ZH_QUERY_INSTRUCTION, Encoder, SentenceTransformerEncoder, load_encoder
 from embed.errors import ModelLoadError
+from embed.model.encoder import BGE_ZH_QUERY_INSTRUCTION, Encoder, SentenceTransformerEncoder, load_encoder
 
 CHARS = "示范区沁泉湖公园开园时间安全生产会议部署电商产业企业入驻什么哪些多少年月日的了是在"
 
@@ -124,7 +124,7 @@ def test_the_builtin_model_needs_its_folder(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def static_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from embed.builtin_model import train_builtin_model
+    from embed.model.builtin import train_builtin_model
 
     texts = [
         "沁泉湖公园明年5月1日开园。公园总投资3.2亿元。",
@@ -136,7 +136,7 @@ def static_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_builtin_model_is_read_without_sentence_transformers_and_encodes_the_same(
     static_model: Path,
 ) -> None:
-    from embed.encoder import StaticEncoder, _sentence_transformer
+    from embed.model.encoder import StaticEncoder, _sentence_transformer
 
     fast = load_encoder("builtin", static_model)
     assert isinstance(fast, StaticEncoder)
@@ -163,7 +163,7 @@ def test_the_static_table_is_mapped_with_the_values_safetensors_reads(tmp_path):
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
-    from embed.encoder import map_safetensors_table
+    from embed.model.encoder import map_safetensors_table
 
     table = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
     save_file({"embedding.weight": table}, str(tmp_path / "model.safetensors"))

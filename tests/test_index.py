@@ -21,9 +21,9 @@ from embed.errors import (
     IndexNotFoundError,
     ModelMismatchError,
 )
-from embed.index import Index, build_index, make_ann, update_index
-from embed.index_store import FORMAT_VERSION
-from embed.retrieve import Retriever
+from embed.index.index import Index, build_index, make_ann, update_index
+from embed.index.store import FORMAT_VERSION
+from embed.search.retrieve import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -132,7 +132,7 @@ def test_a_failed_save_leaves_the_previous_index_intact(saved, settings, fake_en
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("embed.bm25.BM25Index.save", explode)
+    monkeypatch.setattr("embed.index.bm25.BM25Index.save", explode)
     with pytest.raises(OSError, match="disk full"):
         bigger.save(settings.index_dir)
     assert len(Index.load(settings.index_dir).articles) == 4
@@ -144,15 +144,15 @@ def kill_during_save(settings: Settings) -> None:
     script = f"""
 import sys, time
 sys.path.insert(0, {str(REPO)!r}); sys.path.insert(0, {str(REPO / "tests")!r})
-import embed.bm25
+import embed.index.bm25
 from conftest import FakeEncoder
 from embed.config import Settings
-from embed.index import build_index
+from embed.index.index import build_index
 from test_index import ARTICLES
 def slow_save(self, folder):
     print("writing", flush=True)
     time.sleep(60)
-embed.bm25.BM25Index.save = slow_save
+embed.index.bm25.BM25Index.save = slow_save
 build_index(ARTICLES, Settings(), FakeEncoder()).save({str(settings.index_dir)!r})
 """
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
@@ -230,7 +230,7 @@ def test_an_updated_index_saves_over_the_old_one_and_loads(saved, settings, fake
 
 
 def test_large_collections_get_an_approximate_index(monkeypatch):
-    monkeypatch.setattr("embed.index.FLAT_MAX", 100)
+    monkeypatch.setattr("embed.index.index.FLAT_MAX", 100)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -268,7 +268,7 @@ def test_building_from_no_articles_is_a_clear_error(settings, fake_encoder):
 
 @pytest.mark.slow
 def test_the_built_in_model_travels_with_the_index_and_serves_updates(tmp_path):
-    from embed.index import load_encoder_for
+    from embed.index.index import load_encoder_for
 
     settings = Settings(index_dir=tmp_path / "index", chunk_max_chars=200, chunk_min_chars=60)
     index = build_index(ARTICLES[:4], settings)

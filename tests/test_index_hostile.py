@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from test_index import ARTICLES, kill_during_save
 
-import embed.builtin_model
-import embed.encoder
-import embed.index_store
+import embed.index.store
+import embed.model.builtin
+import embed.model.encoder
 from embed.__main__ import main
 from embed.config import Settings
 from embed.errors import IndexCorruptError, IndexWriteError
-from embed.index import Index, build_index
+from embed.index.index import Index, build_index
 from embed.pipeline import ensure_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,8 +69,8 @@ def test_the_built_in_model_is_fitted_beside_the_index_and_removed_after_the_sav
         (out_dir / "weights.bin").write_bytes(b"w")
         return out_dir
 
-    monkeypatch.setattr(embed.builtin_model, "train_builtin_model", fake_training)
-    monkeypatch.setattr(embed.encoder, "load_encoder", lambda name, folder: fake_encoder)
+    monkeypatch.setattr(embed.model.builtin, "train_builtin_model", fake_training)
+    monkeypatch.setattr(embed.model.encoder, "load_encoder", lambda name, folder: fake_encoder)
     index = build_index(ARTICLES, settings)
     assert fitted[0].parent == settings.index_dir.parent.resolve()
     assert fitted[0].name.startswith(f".index.tmp-{os.getpid()}-model-")
@@ -113,7 +113,7 @@ def _disk_full(*args, **kwargs):
 def test_a_full_disk_during_the_write_keeps_the_old_index_and_says_what_to_do(
     saved, settings, fake_encoder, monkeypatch
 ):
-    monkeypatch.setattr(embed.index_store.faiss, "write_index", _disk_full)
+    monkeypatch.setattr(embed.index.store.faiss, "write_index", _disk_full)
     with pytest.raises(IndexWriteError) as caught:
         build_index(ARTICLES, settings, fake_encoder).save(settings.index_dir)
     message = str(caught.value)
@@ -125,7 +125,7 @@ def test_a_full_disk_during_the_write_keeps_the_old_index_and_says_what_to_do(
 
 def test_the_cli_reports_a_full_disk_in_one_line(saved, settings, monkeypatch, capsys, tmp_path) -> None:
     (tmp_path / "page.txt").write_text("沁泉湖公园正式开园迎客。公园总面积约296亩。\n", encoding="utf-8")
-    monkeypatch.setattr(embed.index_store.faiss, "write_index", _disk_full)
+    monkeypatch.setattr(embed.index.store.faiss, "write_index", _disk_full)
     code = main(["index", str(tmp_path / "page.txt"), "--index-dir", str(settings.index_dir)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
@@ -140,7 +140,7 @@ def _copytree_error(src, dst, *args, **kwargs):
 
 
 def test_a_failed_model_copy_is_one_short_line(settings) -> None:
-    error = embed.index_store.write_error(settings.index_dir, _raises(_copytree_error, "a", "b"))
+    error = embed.index.store.write_error(settings.index_dir, _raises(_copytree_error, "a", "b"))
     assert str(error).count("No space left on device") == 1 and len(str(error)) < 300
 
 
@@ -160,7 +160,7 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
 from conftest import FakeEncoder
 from embed.config import Settings
 from embed.errors import IndexWriteError
-from embed.index import build_index
+from embed.index.index import build_index
 from test_index import ARTICLES
 try:
     build_index(ARTICLES, Settings(), FakeEncoder()).save({str(settings.index_dir)!r})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from embed.ingest import MAX_PAGE_BYTES, html_to_text, iter_files, read_corpus
+from embed.ingest.ingest import MAX_PAGE_BYTES, html_to_text, iter_files, read_corpus
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -102,7 +102,7 @@ def test_the_run_counts_what_was_taken_and_skipped(edge_corpus, caplog):
     assert edge_corpus.files_read == 5
     assert len(edge_corpus.articles) == 6
     assert len(edge_corpus.skipped) == 8
-    with caplog.at_level(logging.INFO, logger="embed.ingest"):
+    with caplog.at_level(logging.INFO, logger="embed.ingest.ingest"):
         read_corpus([DATA / "page.html"])
     assert "read 1 files: 1 articles, 0 skipped" in caplog.text
 

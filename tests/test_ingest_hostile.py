@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import embed.ingest as ingest
+import embed.ingest.ingest as ingest
 from embed.__main__ import main
-from embed.batch import summarize_corpus
-from embed.ingest import read_corpus
+from embed.batch.batch import summarize_corpus
+from embed.ingest.ingest import read_corpus
 
 GOOD = {"id": "good", "text": "沁泉湖公园正式开园迎客。公园总面积约296亩，其中水域面积120亩。"}
 JAPANESE = "日本語の記事です。東京都は本日、新しい公園の開園を発表しました。多くの市民が訪れました。\n" * 5
@@ -173,7 +173,7 @@ def test_a_relative_folder_keeps_its_own_name_in_the_source(tmp_path: Path, monk
 def test_a_fifo_named_like_a_document_is_skipped_not_opened(tmp_path):
     import os
 
-    from embed.ingest import read_corpus
+    from embed.ingest.ingest import read_corpus
 
     os.mkfifo(tmp_path / "scan.pdf")
     (tmp_path / "page.txt").write_text("沁泉湖公园明年5月1日正式开园。", encoding="utf-8")

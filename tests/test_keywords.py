@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from embed.keywords import build_idf, extract_keywords, idf_lookup, passage_idf
-from embed.tokenize import Tokenizer
+from embed.text.keywords import build_idf, extract_keywords, idf_lookup, passage_idf
+from embed.text.words import Tokenizer
 
 TEXT = (
     "沁泉湖公园位于示范区中部。沁泉湖公园总投资3.2亿元，占地600亩，将于明年5月1日开园。"
@@ -65,10 +65,10 @@ def test_passage_idf_is_bm25s_smoothed_idf_rarest_highest():
 
 
 def test_the_api_and_the_batch_weigh_keywords_with_the_same_table(tmp_path, fake_encoder):
-    from embed.batch import CorpusVocabulary
+    from embed.batch.batch import CorpusVocabulary
     from embed.config import Settings
     from embed.datamodels import Article
-    from embed.index import build_index
+    from embed.index.index import build_index
 
     articles = [
         Article(f"a{i}", f"标题{i}", f"示范区召开第{i}次会议。沁泉湖公园建设顺利。会议部署了任务{i}。", "t")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from embed.layout import Glyph, PageLine, Segment, page_lines, reading_order, segments_from_glyphs
+from embed.ingest.layout import Glyph, PageLine, Segment, page_lines, reading_order, segments_from_glyphs
 
 EM = 10.0
 

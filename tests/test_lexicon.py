@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from embed.lexicon import Lexicon, cached_lexicon
+from embed.text.lexicon import Lexicon, cached_lexicon
 
 TABLE = {"沁泉湖": 3, "沁": 0, "公园": 7, "公": 1, "a": 2, "abc": 5}
 

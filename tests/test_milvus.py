@@ -14,11 +14,11 @@ pytest.importorskip("milvus_lite", reason="milvus-lite is not installed (pip ins
 from embed.archive import Archive  # noqa: E402
 from embed.backend import parse_backend  # noqa: E402
 from embed.config import Settings  # noqa: E402
-from embed.index import build_index  # noqa: E402
-from embed.ingest import read_corpus  # noqa: E402
-from embed.milvus_index import MilvusIndex, MilvusRetriever  # noqa: E402
-from embed.milvus_store import write_index  # noqa: E402
-from embed.retrieve import Retriever  # noqa: E402
+from embed.index.index import build_index  # noqa: E402
+from embed.ingest.ingest import read_corpus  # noqa: E402
+from embed.milvus.search import MilvusIndex, MilvusRetriever  # noqa: E402
+from embed.milvus.store import write_index  # noqa: E402
+from embed.search.retrieve import Retriever  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUESTIONS = [

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-import embed.ocr
-from embed.ingest import read_corpus
-from embed.ocr import INSTALL_HINT, OCRUnavailableError, ocr_available, to_fullwidth
+import embed.ingest.ocr
+from embed.ingest.ingest import read_corpus
+from embed.ingest.ocr import INSTALL_HINT, OCRUnavailableError, ocr_available, to_fullwidth
 
 pytest.importorskip("PIL", reason="the scanned-page fixtures are drawn with Pillow (pip install -e '.[dev]')")
 
@@ -107,7 +107,7 @@ def _without_ocr(monkeypatch) -> None:
     def missing():
         raise OCRUnavailableError(INSTALL_HINT)
 
-    monkeypatch.setattr(embed.ocr, "_engine", missing)
+    monkeypatch.setattr(embed.ingest.ocr, "_engine", missing)
 
 
 def test_an_image_without_the_ocr_extra_is_reported_with_the_install_hint(tmp_path, monkeypatch):

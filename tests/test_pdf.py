@@ -26,11 +26,11 @@ from format_fixtures import (
     write_pdf,
 )
 
-import embed.ocr
-import embed.pdf
+import embed.ingest.ocr
+import embed.ingest.pdf
 from embed.datamodels import Skip
-from embed.ingest import read_corpus
-from embed.ocr import INSTALL_HINT, OCRUnavailableError
+from embed.ingest.ingest import read_corpus
+from embed.ingest.ocr import INSTALL_HINT, OCRUnavailableError
 
 
 def _squeezed(text: str) -> str:
@@ -190,7 +190,7 @@ def test_a_500_page_pdf_is_streamed_in_bounded_time(tmp_path):
 
 
 def test_pages_past_the_limit_are_reported_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.pdf, "MAX_PDF_PAGES", 2)
+    monkeypatch.setattr(embed.ingest.pdf, "MAX_PDF_PAGES", 2)
     pdf = write_pdf(
         tmp_path / "three.pdf",
         *(lambda c, s=s: draw_one_column_page(c, s) for s in (PARK, JOBS, RIVER)),
@@ -201,7 +201,7 @@ def test_pages_past_the_limit_are_reported_not_read(tmp_path, monkeypatch):
 
 
 def test_a_page_with_too_much_text_is_reported_with_its_page(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.pdf, "MAX_PAGE_GLYPHS", 200)
+    monkeypatch.setattr(embed.ingest.pdf, "MAX_PAGE_GLYPHS", 200)
     pdf = write_pdf(tmp_path / "dense.pdf", lambda c: draw_one_column_page(c, BRIDGE), draw_one_column_page)
     corpus = read_corpus([pdf])
     assert [a.title for a in corpus.articles] == [BRIDGE.title]
@@ -210,7 +210,7 @@ def test_a_page_with_too_much_text_is_reported_with_its_page(tmp_path, monkeypat
 
 
 def test_a_page_of_scattered_text_is_reported_not_laid_out(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.pdf, "MAX_PAGE_SEGMENTS", 10)
+    monkeypatch.setattr(embed.ingest.pdf, "MAX_PAGE_SEGMENTS", 10)
     corpus = read_corpus([write_pdf(tmp_path / "chart.pdf", draw_three_article_page)])
     assert [(s.page, s.reason.split(":")[0]) for s in corpus.skipped] == [
         (1, "text too scattered to lay out"),
@@ -219,13 +219,13 @@ def test_a_page_of_scattered_text_is_reported_not_laid_out(tmp_path, monkeypatch
 
 
 def test_a_text_layer_of_private_use_codes_is_treated_as_a_scan():
-    from embed.layout import Glyph
+    from embed.ingest.layout import Glyph
 
     def glyphs(text: str) -> list[Glyph]:
         return [Glyph(ch, k * 10, 0, k * 10 + 10, 10) for k, ch in enumerate(text)]
 
-    assert embed.pdf._unmapped(glyphs("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008示范"))
-    assert not embed.pdf._unmapped(glyphs("示范区召开植树动员会\ue001"))
+    assert embed.ingest.pdf._unmapped(glyphs("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008示范"))
+    assert not embed.ingest.pdf._unmapped(glyphs("示范区召开植树动员会\ue001"))
 
 
 def _scan_draw():
@@ -246,7 +246,7 @@ def test_a_scanned_page_without_the_ocr_extra_is_reported_with_the_install_hint(
     def missing():
         raise OCRUnavailableError(INSTALL_HINT)
 
-    monkeypatch.setattr(embed.ocr, "_engine", missing)
+    monkeypatch.setattr(embed.ingest.ocr, "_engine", missing)
     pdf = write_pdf(tmp_path / "mixed.pdf", draw_one_column_page, _scan_draw())
     corpus = read_corpus([pdf])
     assert [a.title for a in corpus.articles] == [PARK.title]
@@ -255,7 +255,7 @@ def test_a_scanned_page_without_the_ocr_extra_is_reported_with_the_install_hint(
 
 
 def test_scanned_pages_past_the_ocr_budget_are_reported_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.pdf, "MAX_OCR_PAGES", 0)
+    monkeypatch.setattr(embed.ingest.pdf, "MAX_OCR_PAGES", 0)
     corpus = read_corpus([write_pdf(tmp_path / "scans.pdf", draw_one_column_page, _scan_draw())])
     assert [s.page for s in corpus.skipped] == [2] and "OCR stops after 0 pages" in corpus.skipped[0].reason
     assert [a.title for a in corpus.articles] == [PARK.title]
@@ -270,7 +270,7 @@ def test_a_blank_page_is_passed_over_silently(tmp_path):
 def test_the_pypdf_fallback_reads_columns_in_order_too(tmp_path):
     pdf = write_pdf(tmp_path / "page3.pdf", draw_three_article_page)
     skipped: list[Skip] = []
-    pages = list(embed.pdf._pypdf_pages(pdf, skipped))
+    pages = list(embed.ingest.pdf._pypdf_pages(pdf, skipped))
     lines = [line.text for page in pages for line in page.lines]
     assert [line for page in pages for line in page.lines if line.headline][0].text == PARK.title
     joined = "".join(lines)

@@ -7,9 +7,9 @@ import pytest
 from embed.config import Settings
 from embed.datamodels import Answer, AnswerSentence, Article, Chunk, Hit
 from embed.errors import BadInputError
-from embed.index import build_index
-from embed.qa_eval import QAItem, calibration, evaluate_qa, is_relevant, read_qa, score_answers, score_ranking
-from embed.retrieve import Retriever
+from embed.eval.qa import QAItem, calibration, evaluate_qa, is_relevant, read_qa, score_answers, score_ranking
+from embed.index.index import build_index
+from embed.search.retrieve import Retriever
 
 ARTICLES = [
     Article("d#1", "沁泉湖", "沁泉湖公园计划明年5月1日开园。", "d.txt"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from embed.batch import summarize_corpus
+from embed.batch.batch import summarize_corpus
 from embed.config import Settings
 from embed.pipeline import build
 

@@ -1,10 +1,10 @@
-"""The task scheduling loop of embed.ray_jobs, against a stand-in for the ray module (no cluster)."""
+"""The task scheduling loop of embed.batch.ray_jobs, against a stand-in for the ray module (no cluster)."""
 
 from __future__ import annotations
 
 import random
 
-from embed.ray_jobs import run_ordered
+from embed.batch.ray_jobs import run_ordered
 
 
 class _Ref:

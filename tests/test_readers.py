@@ -27,9 +27,9 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 
 from embed.archive import Archive
 from embed.config import Settings
-from embed.index import build_index
-from embed.ingest import read_corpus
-from embed.ocr import ocr_available
+from embed.index.index import build_index
+from embed.ingest.ingest import read_corpus
+from embed.ingest.ocr import ocr_available
 
 QUESTIONS = [
     ("沁泉湖公园项目总投资多少？", "4.6亿元", "paper.pdf", 1),

@@ -8,8 +8,8 @@ import pytest
 from embed.config import Settings
 from embed.datamodels import Article
 from embed.errors import EmptyQueryError, ModelMismatchError
-from embed.index import build_index
-from embed.retrieve import Retriever, highlight_spans, is_near_duplicate, rrf
+from embed.index.index import build_index
+from embed.search.retrieve import Retriever, highlight_spans, is_near_duplicate, rrf
 
 ARTICLES = [
     Article(
@@ -141,8 +141,8 @@ def test_a_number_in_the_query_is_not_highlighted_inside_a_longer_number():
 def test_concurrent_searches_share_a_tiny_vector_cache_without_errors(retriever):
     from concurrent.futures import ThreadPoolExecutor
 
-    from embed.encoder import CachingEncoder
-    from embed.retrieve import Retriever
+    from embed.model.encoder import CachingEncoder
+    from embed.search.retrieve import Retriever
 
     cached = Retriever(retriever.index, CachingEncoder(retriever.encoder, maxsize=2))  # evicts constantly
     queries = [f"沁泉湖公园 第{i % 7}期" for i in range(200)]

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from embed.rouge import lcs_length, rouge_l, rouge_n, rouge_scores
+from embed.eval.rouge import lcs_length, rouge_l, rouge_n, rouge_scores
 
 
 def _lcs_table(a: str, b: str) -> int:

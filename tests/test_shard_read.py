@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from embed.chunk import ChunkSettings, chunk_article
-from embed.ingest import read_corpus
-from embed.shard_read import merge_shards, plan_shards, read_shard
+from embed.ingest.ingest import read_corpus
+from embed.ingest.shards import merge_shards, plan_shards, read_shard
+from embed.text.chunk import ChunkSettings, chunk_article
 
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

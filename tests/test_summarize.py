@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embed.errors import BadInputError
-from embed.sentences import split_sentences
-from embed.summarize import (
+from embed.summarize.summarize import (
     _fit_budget,
     lead_summary,
     page_text,
@@ -17,7 +16,8 @@ from embed.summarize import (
     summarize_page,
     summarize_text,
 )
-from embed.tokenize import Tokenizer
+from embed.text.sentences import split_sentences
+from embed.text.words import Tokenizer
 
 ARTICLE = (
     "本报讯 8月18日，示范区召开“四城联创”集中攻坚动员大会，部署近期创建工作任务。"
@@ -136,7 +136,7 @@ def test_lead_takes_the_first_sentences_under_the_same_rule():
 
 @pytest.mark.slow
 def test_summaries_beat_lead_on_both_dev_sets(shared_eval):
-    from embed.summary_eval import evaluate_summaries
+    from embed.eval.summary import evaluate_summaries
 
     for name in ("crud_rag_event_summary", "cail2022_yqzy_lawbench"):
         for budget in (150, 200):
@@ -192,9 +192,9 @@ def test_a_raw_page_is_cleaned_and_its_headline_set_apart_before_summarizing():
 
 
 def test_the_learned_score_changes_the_ranking_but_not_the_budget_rule():
-    from embed.linear_model import LinearModel
-    from embed.summary_features import FEATURES
-    from embed.summary_scorer import SummaryScorer
+    from embed.model.linear import LinearModel
+    from embed.summarize.features import FEATURES
+    from embed.summarize.scorer import SummaryScorer
 
     n = len(FEATURES)
     weights = np.zeros(n)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from embed.errors import BadInputError
-from embed.summary_eval import evaluate_summaries, greedy_oracle, read_summary_examples
+from embed.eval.summary import evaluate_summaries, greedy_oracle, read_summary_examples
 
 ROWS = [
     {

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import NO_SHARED
 
-from embed.sentences import split_sentences
-from embed.summarize import sentence_graph
-from embed.summary_features import FEATURES, sentence_features
-from embed.summary_scorer import MODEL_PATH, SummaryScorer, load_scorer
-from embed.summary_selection import MODEL_PATH as SELECTOR_PATH
-from embed.tokenize import tokenize
+from embed.summarize.features import FEATURES, sentence_features
+from embed.summarize.scorer import MODEL_PATH, SummaryScorer, load_scorer
+from embed.summarize.selection import MODEL_PATH as SELECTOR_PATH
+from embed.summarize.summarize import sentence_graph
+from embed.text.sentences import split_sentences
+from embed.text.words import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 TRAIN = REPO.parent / "shared" / "train" / "crud_event_summary" / "docs.jsonl"

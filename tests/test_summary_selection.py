@@ -5,15 +5,15 @@ import json
 import numpy as np
 import pytest
 
-from embed.linear_model import LinearModel
-from embed.summarize import summarize_text
-from embed.summary_selection import (
+from embed.model.linear import LinearModel
+from embed.summarize.selection import (
     SET_FEATURES,
     SentenceView,
     SummarySelector,
     candidate_sets,
     load_selector,
 )
+from embed.summarize.summarize import summarize_text
 
 # Thirteen news sentences (about 490 characters): long enough for the selector, which leaves shorter
 # articles than any it was trained on to the rules.

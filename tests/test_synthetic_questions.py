@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from embed.synthetic_questions import make_question, make_questions
+from embed.answer.questions import make_question, make_questions
 
 SENTENCE = "示范区今年实施重点工业项目49个，总投资161.3亿元，计划9月30日前全部开工。"
 LEAD = "示范区召开重点项目建设推进会。"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from embed.tokenize import HMM_MAX_RUN, Tokenizer, learn_user_words, read_user_words, tokenize
+from embed.text.words import HMM_MAX_RUN, Tokenizer, learn_user_words, read_user_words, tokenize
 
 DISTRICT_TERMS = ["沁泉湖", "大沙河", "李万街道", "四城联创", "城中村改造"]
 
@@ -103,7 +103,7 @@ def _eager_tokenizer(user_words):
     """The tokenizer as it was before lazy loading: jieba's whole dictionary, then jieba.add_word per word."""
     import jieba
 
-    from embed.tokenize import USER_WORD_FREQ
+    from embed.text.words import USER_WORD_FREQ
 
     tok = Tokenizer(user_words)
     whole = jieba.Tokenizer()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from format_fixtures import GOV_PAGE, NEWS_PAGE
 
-from embed.ingest import read_corpus
-from embed.webpage import extract_webpage
+from embed.ingest.ingest import read_corpus
+from embed.ingest.webpage import extract_webpage
 
 
 def test_a_saved_news_page_keeps_the_story_title_and_date_and_drops_the_site(tmp_path):

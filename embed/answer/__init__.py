@@ -1,0 +1,1 @@
+"""Extractive answers: candidate features, the learned ranker, baselines, training questions."""

@@ -1,0 +1,173 @@
+"""Extractive answers: the sentence holding the fact first, cited, with a calibrated confidence, or none.
+
+Every candidate sentence of the retrieved passages is scored by the learned ranker (`embed.answer.ranker`)
+over readable features (`embed.answer.features`). The best one leads. A second sentence joins only when it
+carries more of what was asked: the other half of a two-part question, the continuation a sentence
+announces with a colon, the rest of a list, or a runner-up the ranker rates nearly as likely to hold the
+fact, when the two stay short. Context stays in the cited passages.
+The confidence model says how likely the first sentence holds the fact; below the ranker's threshold the
+answer is declined (`found: false`), since a wrong confident answer costs a reader more than a plain "no".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..datamodels import Answer, AnswerSentence, Hit
+from ..errors import BadInputError, EmptyQueryError
+from ..text.words import Tokenizer, default_tokenizer
+from .features import (
+    Candidate,
+    candidate_sentences,
+    holds_type,
+    question_types,
+    sentence_features,
+)
+from .ranker import AnswerRanker, confidence_features, load_ranker
+
+if TYPE_CHECKING:
+    from ..model.encoder import Encoder
+
+NOT_FOUND = "没有找到与问题相关的内容。"
+"""What the answer says when the archive does not answer the question."""
+
+ANSWER_BUDGET = 200
+"""The answer's length budget in characters (CONTRACT.md): a ceiling, not a target."""
+
+SECOND_DEPTH = 3
+"""A second sentence is looked for among the next few candidates in the ranker's order, whose logits are
+within SECOND_MAX_DROP of the best one's (a far weaker candidate is noise, not a fact), and it must hold a
+type the question asks and the first lacks: the other half of a two-part question. Adding a sentence for
+question words the first lacks was tried and dropped: those words are mostly the topic (示范区, the
+project's name), so it padded single-fact answers with context."""
+
+SECOND_MAX_DROP = 3.0
+
+RUNNER_UP_SHARE = 0.5
+"""Unless the question asks for a list (which gets the list's rest), a runner-up sentence joins the best
+when the ranker rates it at least this likely, relative to the best, to hold the fact (the ratio of their
+softmax shares), and the two together stay within RUNNER_UP_CHARS: a short answer that surely holds the
+fact beats a shorter one that may not. Both were chosen on the dev sets (answer_hit against median
+length); first_hit does not depend on them."""
+
+RUNNER_UP_CHARS = 150
+
+ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+|\d+[、.．])"
+)
+"""How an enumeration item starts (一是, （二）, 第三, 4.): a list question gets the items that follow."""
+
+
+def answer_question(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    tokenizer: Tokenizer | None = None,
+    encoder: Encoder | None = None,
+    max_chars: int = ANSWER_BUDGET,
+    ranker: AnswerRanker | None = None,
+) -> Answer:
+    """Answer `question` with sentences copied from `hits`, the one that holds the fact first, or decline.
+
+    Args:
+        question: the user's question.
+        hits: the retrieved passages, best first; `AnswerSentence.passage` indexes into them.
+        tokenizer: the index's tokenizer (its user words); the default one when None.
+        encoder: the index's encoder; without one the dense features are zero.
+        max_chars: the answer's budget: sentences are added only while the answer is shorter.
+        ranker: the learned ranker; the shipped one when None.
+
+    Raises:
+        EmptyQueryError: the question is blank or has no content words.
+        ValueError: `max_chars` is not positive.
+    """
+    if max_chars <= 0:
+        raise BadInputError(f"max_chars must be positive, got {max_chars}")
+    tokenizer = tokenizer or default_tokenizer()
+    terms = list(dict.fromkeys(tokenizer.tokenize(question.strip())))
+    if not terms:
+        raise EmptyQueryError("the question has no searchable words (it is blank or only stopwords)")
+    hits = tuple(hits)
+    candidates = candidate_sentences(hits)
+    if not candidates:
+        return _not_found(question, hits, 0.0)
+    ranker = ranker or load_ranker()
+    rows = sentence_features(question, terms, candidates, encoder)
+    logits = ranker.sentence.logit(rows)
+    evidence = confidence_features(logits, rows, float(hits[0].dense_score or 0.0))
+    confidence = float(ranker.confidence.probability(evidence[None, :])[0])
+    if confidence < ranker.threshold:
+        return _not_found(question, hits, confidence)
+    picks = _compose(question, candidates, logits, max_chars)
+    sentences = tuple(AnswerSentence(c.text, c.passage, c.start, c.end) for c in picks)
+    text = "".join(s.text for s in sentences)
+    return Answer(question, text, sentences, hits, found=True, confidence=confidence)
+
+
+def _compose(
+    question: str, candidates: list[Candidate], logits: np.ndarray, max_chars: int
+) -> list[Candidate]:
+    """The best sentence (and what its colon announces), then at most one with the rest of what was asked."""
+    order = np.argsort(-logits, kind="stable").tolist()
+    picks = _with_continuation(candidates, order[0])
+    kinds = question_types(question)
+    if "list" not in kinds and len(order) > 1 and _close_runner_up(candidates, logits, picks, order[1]):
+        return _within_budget([candidates[j] for j in [*picks, order[1]]], max_chars)
+    for i in order[1 : 1 + SECOND_DEPTH]:
+        text = "".join(candidates[j].text for j in picks)
+        if len(text) >= max_chars or logits[i] < logits[order[0]] - SECOND_MAX_DROP:
+            break
+        if i in picks:
+            continue
+        if any(not holds_type(text, [k]) and holds_type(candidates[i].text, [k]) for k in kinds):
+            picks += [j for j in _with_continuation(candidates, i) if j not in picks]
+            break
+    if "list" in kinds:
+        picks += _rest_of_list(candidates, picks[-1])
+    return _within_budget([candidates[j] for j in picks], max_chars)
+
+
+def _close_runner_up(candidates: list[Candidate], logits: np.ndarray, picks: list[int], i: int) -> bool:
+    """Whether candidate `i` is nearly as likely as the best to hold the fact and the pair stays short."""
+    if i in picks or np.exp(logits[i] - logits[picks[0]]) < RUNNER_UP_SHARE:
+        return False
+    return sum(len(candidates[j].text) for j in [*picks, i]) <= RUNNER_UP_CHARS
+
+
+def _rest_of_list(candidates: list[Candidate], i: int) -> list[int]:
+    """The enumeration items that follow sentence `i` in its passage (二是…, 三是…), in order."""
+    out = []
+    for j in range(i + 1, len(candidates)):
+        if candidates[j].passage != candidates[i].passage or not ENUMERATOR.match(candidates[j].text):
+            break
+        out.append(j)
+    return out
+
+
+def _with_continuation(candidates: list[Candidate], i: int) -> list[int]:
+    """`i`, plus the next sentence of the same passage when sentence `i` ends with a colon."""
+    nxt = i + 1
+    if candidates[i].text.rstrip().endswith(("：", ":")) and nxt < len(candidates):
+        if candidates[nxt].passage == candidates[i].passage:
+            return [i, nxt]
+    return [i]
+
+
+def _within_budget(picks: list[Candidate], max_chars: int) -> list[Candidate]:
+    """The contract's budget rule: a sentence is added only while the answer is shorter than the budget."""
+    kept: list[Candidate] = []
+    total = 0
+    for cand in picks:
+        if kept and total >= max_chars:
+            break
+        kept.append(cand)
+        total += len(cand.text)
+    return kept
+
+
+def _not_found(question: str, hits: tuple[Hit, ...], confidence: float) -> Answer:
+    return Answer(question, "", (), hits, found=False, message=NOT_FOUND, confidence=confidence)

@@ -1,0 +1,246 @@
+"""What makes a sentence an answer: readable features of (question, candidate sentence) pairs.
+
+Each candidate sentence of the retrieved passages gets one row of FEATURES. The weights that turn a row
+into a score are learned from synthetic questions (`scripts/train_answer_ranker.py`), not set by hand;
+this module only measures.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..datamodels import Hit
+from ..text.keywords import idf_lookup
+from ..text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from ..model.encoder import Encoder
+
+QUESTION_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    # 多少/几/多大/比例 want a figure, with or without a unit.
+    "number": (
+        re.compile(
+            r"多少|几[个家项名次年月天岁人倍成十百千万亿批条所座处辆]|多大|多高|多长|多远|多久|多重|多深|多宽|比例|百分之|第几"
+        ),
+        re.compile(
+            r"\d|[一二两三四五六七八九十百千万亿]+[个家项名次年月天岁人倍成%元米亩吨户批条所座处辆]|百分之"
+        ),
+    ),
+    # 什么时候/何时/哪年 want a date or a time.
+    "date": (
+        re.compile(r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几点|什么时间|日期|哪一?日"),
+        re.compile(
+            r"\d{1,4}\s*[年月日号时点]|[一二三四五六七八九十〇零]+[年月日号]|年底|年初|年内|上半年|下半年|明年|今年|去年|"
+            r"近日|日前|目前|前夕|期间|当天|世纪|时期|季度"
+        ),
+    ),
+    # 谁/哪家/哪个单位 want a person or an organisation.
+    "who": (
+        re.compile(
+            r"谁|哪位|哪家|哪个单位|哪个部门|哪些单位|哪些部门|什么单位|什么部门|什么人|哪个机构|哪个公司|什么机构|什么公司|由哪"
+        ),
+        re.compile(
+            r"公司|集团|企业|银行|大学|学院|医院|中心|协会|委员会|[局委厅部院所办处署站队]|政府|党委|党工委|管委会|"
+            r"书记|主任|局长|部长|市长|县长|区长|主席|总经理|董事长|专家|同志|记者"
+        ),
+    ),
+    # 哪里/在哪 want a place.
+    "place": (
+        re.compile(r"哪里|在哪|什么地方|哪个地方|何地|何处|哪个省|哪个市|哪个县|哪个区|哪个国家|去哪"),
+        re.compile(r"[省市县区镇乡村街路道湖河山港湾岛园馆场站]|国内|全国|境外|海外|当地"),
+    ),
+    # 哪些/包括什么 want an enumeration.
+    "list": (
+        re.compile(r"哪些|有哪|包括什么|包括哪|几项|几个方面|哪几"),
+        re.compile(r"[、；;]|[一二三四五六七八九十]是|包括|分别|以及"),
+    ),
+    # 怎么/如何 want what was done.
+    "how": (
+        re.compile(r"怎么|怎样|如何|什么办法|哪些措施|什么措施|靠什么"),
+        re.compile(r"[一二三四五六七八九十]是|通过|采取|加强|实施|推进|开展|措施|坚持|建立|完善|推动"),
+    ),
+    # 为什么/原因 want a cause or a purpose.
+    "why": (
+        re.compile(r"为什么|为何|什么原因|原因是|因为什么|目的是|为了什么"),
+        re.compile(r"因为|由于|原因|为了|旨在|目的|导致|造成|因此|所以"),
+    ),
+    # 是什么/指什么 want a definition.
+    "what": (
+        re.compile(r"什么是|是什么|什么意思|指什么|含义|叫什么|名称"),
+        re.compile(r"是|指|即|称为|名为|叫做|简称"),
+    ),
+}
+"""(question pattern, sentence pattern) per question type: what a question asks for, and what holds it."""
+
+FEATURES: tuple[str, ...] = (
+    "coverage",  # IDF-weighted share of the question's words found in the sentence
+    "coverage_rel",  # the same, relative to the best candidate's
+    "bigrams",  # share of the question's character bigrams found in the sentence
+    "focus",  # coverage of the words of the question's asking clause (总投资 in 总投资多少)
+    "neighbour",  # best coverage of the adjacent sentences of the same passage
+    "novelty",  # share of the sentence's characters not in the question: a fact adds something
+    "log_chars",  # log of the sentence's length
+    "dense",  # cosine of sentence and question (inner product of unit vectors)
+    "dense_rel",  # the same, relative to the best candidate's
+    "type_match",  # the question asks for a type (a figure, a date...) and the sentence holds one
+    "unit_match",  # the question asks 多少/几 + a unit (家, 亩, 元...) and the sentence has a figure in it
+)
+"""The feature columns, in order; their learned weights live in the shipped ranker file.
+
+Measured and left out (benchmarks/answer_ranker_features.py): the passage's rank and fused score, and
+whether the sentence opens its passage, raised top-sentence accuracy on synthetic questions but lowered it
+on every dev set: real questions name the article's topic, so the top passage's lead is a decoy."""
+
+_NON_WORD = re.compile(r"[\s\W_]+")
+_CLAUSE_MARK = re.compile(r"[，,；;：:。？?！!]")
+_DATE = re.compile(r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[月日号]")
+_FIGURE = r"[\d一二两三四五六七八九十百千万亿零〇.]+(?:余|多)?"
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)(?:个)?(个|家|项|名|次|天|岁|人|倍|批|条|所|座|处|辆|亩|元|吨|户|公里|米|平方米|万|亿|类|件|台|套|场|年|月)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence of one retrieved passage: `hits[passage].chunk.text[start:end] == text`."""
+
+    passage: int
+    text: str
+    start: int
+    end: int
+    position: int
+    """The sentence's position inside its passage (0 = first)."""
+
+
+def candidate_sentences(hits: Sequence[Hit]) -> list[Candidate]:
+    """Every sentence of every passage once (passages overlap: the higher-ranked one keeps a repeat)."""
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for passage, hit in enumerate(hits):
+        for position, sentence in enumerate(split_sentences(hit.chunk.text)):
+            if sentence.text.strip() and sentence.text not in seen:
+                seen.add(sentence.text)
+                out.append(Candidate(passage, sentence.text, sentence.start, sentence.end, position))
+    return out
+
+
+def question_types(question: str) -> tuple[str, ...]:
+    """The types a question asks for (several for a two-part question), in QUESTION_TYPES order."""
+    return tuple(name for name, (asks, _) in QUESTION_TYPES.items() if asks.search(question))
+
+
+def holds_type(text: str, kinds: Sequence[str]) -> bool:
+    """Whether `text` holds what any of `kinds` asks for (a date is not a figure: 8月18日 counts no items)."""
+    return any(QUESTION_TYPES[k][1].search(_DATE.sub("", text) if k == "number" else text) for k in kinds)
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit a 多少/几 question counts in (几家 -> 家, 多少钱 -> 元), or None."""
+    if "多少钱" in question or "投多少" in question or "花多少" in question:
+        return "元"
+    match = _ASKED_UNIT.search(question)
+    return match.group(1) if match else None
+
+
+def holds_unit(text: str, unit: str | None) -> bool:
+    """Whether `text` has a figure counted in `unit` (49个, 三十余项, 1.5亿元)."""
+    if not unit:
+        return False
+    return re.search(_FIGURE + rf"\s*(?:万|亿|千|百)?{unit[0]}", _DATE.sub("", text)) is not None
+
+
+def focus_terms(question: str, terms: Sequence[str]) -> list[str]:
+    """The terms of the question's clause that holds its question word: what is asked about.
+
+    The other clauses usually name the topic, to say which meeting or project is meant. All terms when
+    the question has no question word.
+    """
+    spots = [m.start() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
+    if not spots:
+        return list(terms)
+    at = min(spots)
+    start = max((m.end() for m in _CLAUSE_MARK.finditer(question, 0, at)), default=0)
+    end = next((m.start() for m in _CLAUSE_MARK.finditer(question, at)), len(question))
+    clause = question[start:end]
+    return [t for t in terms if t in clause] or list(terms)
+
+
+def coverage(terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """IDF-weighted share of `terms` found (as substrings: segmentations may differ) in each text."""
+    if not terms or not texts:
+        return np.zeros(len(texts))
+    idf = idf_lookup(None)
+    weights = np.array([idf(t) for t in terms])
+    present = np.array([[t in text for text in texts] for t in terms], dtype=float)
+    return (weights @ present) / weights.sum()
+
+
+def sentence_features(
+    question: str, terms: Sequence[str], candidates: Sequence[Candidate], encoder: Encoder | None = None
+) -> np.ndarray:
+    """The FEATURES of every candidate, one row each (float64, [len(candidates), len(FEATURES)])."""
+    n = len(candidates)
+    texts = [c.text for c in candidates]
+    cov = coverage(terms, texts)
+    grams = _bigrams("".join(terms))
+    bigrams = np.array([len(grams & _bigrams(t)) / len(grams) if grams else 0.0 for t in texts])
+    dense = _dense(question, texts, encoder)
+    kinds = question_types(question)
+    typed = np.array([holds_type(t, kinds) for t in texts], dtype=float) if kinds else np.zeros(n)
+    unit = asked_unit(question)
+    question_chars = set(_NON_WORD.sub("", question))
+    columns = {
+        "coverage": cov,
+        "coverage_rel": cov / max(cov.max(), 1e-6),
+        "bigrams": bigrams,
+        "focus": coverage(focus_terms(question, terms), texts),
+        "neighbour": _neighbour(cov, candidates),
+        "novelty": np.array([_novelty(t, question_chars) for t in texts]),
+        "log_chars": np.array([math.log1p(len(t)) for t in texts]),
+        "dense": dense,
+        "dense_rel": np.maximum(dense, 0) / max(dense.max(), 1e-6),
+        "type_match": typed,
+        "unit_match": np.array([holds_unit(t, unit) for t in texts], dtype=float),
+    }
+    return np.stack([columns[name] for name in FEATURES], axis=1) if n else np.zeros((0, len(FEATURES)))
+
+
+def _dense(question: str, texts: Sequence[str], encoder: Encoder | None) -> np.ndarray:
+    """Cosine of each sentence to the question (inner product == cosine on unit vectors); zeros without."""
+    if encoder is None or not texts:
+        return np.zeros(len(texts))
+    query = np.asarray(encoder.encode_queries([question]), dtype=np.float32)[0]
+    rows = np.asarray(encoder.encode_passages(list(texts)), dtype=np.float32)
+    return (rows @ query).astype(np.float64)
+
+
+def _neighbour(cov: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
+    """Best coverage among the sentences just before and after, inside the same passage.
+
+    The question often paraphrases one sentence while the fact sits in the next.
+    """
+    out = np.zeros(len(candidates))
+    for i, cand in enumerate(candidates):
+        near = [
+            cov[j]
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(candidates) and candidates[j].passage == cand.passage
+        ]
+        out[i] = max(near, default=0.0)
+    return out
+
+
+def _novelty(text: str, question_chars: set[str]) -> float:
+    chars = _NON_WORD.sub("", text)
+    return sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = _NON_WORD.sub("", text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}

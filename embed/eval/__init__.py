@@ -1,0 +1,1 @@
+"""`policyqa eval`: QA and summary metrics, ROUGE, strict JSON-lines reading."""

@@ -1,0 +1,1 @@
+"""The search index: passages, vectors (FAISS), BM25; built, updated, saved and loaded."""

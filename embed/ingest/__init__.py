@@ -1,0 +1,1 @@
+"""Reading files into articles: pages, JSONL, PDF, scans, Word, web pages, shards."""

@@ -1,0 +1,1 @@
+"""The index kept in a Milvus collection, and search over it (the `milvus` extra)."""

@@ -1,0 +1,1 @@
+"""Search over an index: dense and BM25 rankings fused, duplicates collapsed, highlights."""

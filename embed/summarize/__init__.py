@@ -1,0 +1,1 @@
+"""Extractive article summaries: sentence features, the learned scorer, the summarizer."""

@@ -1,0 +1,1 @@
+"""Text rules: sentences, words (jieba), page cleaning, passages, keywords."""
