@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import MilvusLocation
 from ..datamodels import Article, Chunk, Hit
 from ..errors import IndexCorruptError, IndexNotFoundError
 from ..index.bm25 import idf_rescale, lucene_idf
 from ..search.retrieve import Mode, Retriever, convex, distinct_hits, highlight_spans, rrf
 from ..text.chunk import ChunkSettings
 from ..text.words import Tokenizer
+from .location import MilvusLocation
 from .store import FORMAT_VERSION, HNSW_EF_SEARCH, META_SUFFIX, connect, read_files, vectors_of
 
 CHUNK_CACHE = 4096

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..backend import MilvusLocation
 from ..index.store import manifest_of
 from ..text.chunk import passage_text
+from .location import MilvusLocation
 
 if TYPE_CHECKING:
     from ..index.index import Index
