@@ -8,7 +8,7 @@ from pathlib import Path
 EMBED = Path(__file__).resolve().parent.parent / "embed"
 
 LAYERS = [
-    ["config", "errors", "datamodels"],  # the shared base: settings, typed errors, frozen records
+    ["config", "errors", "datamodels", "progress"],  # the shared base: settings, errors, records, progress
     ["text"],  # sentences, words, cleaning, passages, keywords
     ["ingest"],  # files -> articles
     ["model"],  # encoders and the built-in model; the linear scorer
