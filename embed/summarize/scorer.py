@@ -1,4 +1,4 @@
-"""The learned sentence scorer: logistic-regression weights over `summary_features`, shipped as JSON."""
+"""The learned sentence scorer: logistic-regression weights over `summarize.features`, shipped as JSON."""
 
 from __future__ import annotations
 

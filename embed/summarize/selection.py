@@ -63,7 +63,7 @@ class SentenceView:
     centroid_cosine: np.ndarray
     lexrank: np.ndarray
     rows: np.ndarray
-    """`summary_features.sentence_features` rows."""
+    """`embed.summarize.features.sentence_features` rows."""
     scorer: np.ndarray
     """The sentence scorer's probabilities."""
     sentence_count: int

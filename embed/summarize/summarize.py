@@ -1,6 +1,6 @@
 """Extractive article summaries: whole sentences under the budget rule, in reading order.
 
-A learned selector rates whole candidate summaries (summary_selection); outside what it was trained on,
+A learned selector rates whole candidate summaries (`selection`); outside what it was trained on,
 prior × centrality × learned sentence scorer with MMR picks.
 """
 
@@ -32,12 +32,12 @@ CENTRALITY_POWER = 0.5
 of the prior, it does not overrule it (plain TextRank, with no prior, loses 2–8 ROUGE-L points to lead)."""
 
 SCORER_POWER = 0.25
-"""Weight of the learned sentence scorer (summary_scorer). Chosen on the even halves of the two summary
+"""Weight of the learned sentence scorer (`scorer`). Chosen on the even halves of the two summary
 dev sets (benchmarks/summary_quality.py --half even) among 0, 0.25, 0.5 and 1; larger powers let the
 training set's habits (references that skip the lead) cost points on CAIL2022."""
 
 BOILERPLATE_WEIGHT = 1e-3
-"""Score multiplier of page furniture (summary_features.BOILERPLATE): picked last, never dropped."""
+"""Score multiplier of page furniture (features.BOILERPLATE): picked last, never dropped."""
 
 REDUNDANCY = 0.65
 """MMR-style discount: a candidate's score is multiplied by 1 - REDUNDANCY × (max cosine to the picks)."""
@@ -103,7 +103,7 @@ def summarize_text(
         tokenizer: the index's tokenizer, whose user words keep local names whole (王家鹏, not 王家);
             the shared default tokenizer when None.
         scorer: rates each sentence (how likely a summary draws on it); the shipped model when None.
-        selector: rates whole candidate summaries (`summary_selection`); the shipped model when None. For
+        selector: rates whole candidate summaries (`selection`); the shipped model when None. For
             an article shorter than any it was trained on, or when no set of the first sentences fills the
             budget, the rules pick (score, MMR, `_fit_budget`).
 
