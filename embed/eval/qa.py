@@ -21,6 +21,7 @@ from typing import Any
 from ..answer.baselines import BASELINES
 from ..datamodels import Answer, Hit
 from ..errors import BadInputError, EmptyQueryError
+from ..progress import track
 from ..search.retrieve import Mode, Retriever
 from .jsonl import iter_objects
 
@@ -121,7 +122,7 @@ def evaluate_qa(
         result.update({key: v for key, v in by_mode[modes[-1]].items() if key != "ms_per_query"})
         result["modes"] = by_mode
     if ask_fn is not None:
-        answers = [_safe_ask(ask_fn, it.question) for it in items]
+        answers = [_safe_ask(ask_fn, it.question) for it in track(items, desc="answering", unit="question")]
         result.update(score_answers(items, answers))
         result["baselines"] = {
             name: score_answers(
@@ -181,7 +182,7 @@ def calibration(pairs: Sequence[tuple[float, bool]]) -> dict[str, Any]:
 def _evaluate_mode(retriever: Retriever, items: list[QAItem], k: int, mode: Mode) -> dict[str, float]:
     totals: dict[str, float] = {}
     start = time.perf_counter()
-    for item in items:
+    for item in track(items, desc=f"searching ({mode})", unit="question"):
         try:
             hits = retriever.search(item.question, k=k, mode=mode)
         except EmptyQueryError:
