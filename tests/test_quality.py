@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 PARAPHRASE = REPO / "benchmarks" / "data" / "seeds_paraphrase.jsonl"
-CMRC_FIRST_HIT = 0.57
-"""Measured 0.601 on the 2,253 dev questions (0.704 for the best-sentence baseline, which never declines)."""
+CMRC_FIRST_HIT = 0.65
+"""Measured 0.689 on the 2,253 dev questions (0.704 for the best-sentence baseline, which never declines)."""
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,9 @@ def cmrc(shared_eval: Path, cmrc_index: Path) -> dict[str, Any]:
 def test_seed_questions_are_found_and_answered_leading_with_the_fact(seeds_settings, shared_eval):
     result = evaluate(seeds_settings, shared_eval / "seeds_qa" / "dev.jsonl")
     assert result["recall@1"] >= 0.90 and result["mrr@10"] >= 0.93 and result["recall@5"] == 1.0
-    # Measured 0.55-0.60 first_hit, about 90 characters: the fact leads, the answer stays short (the budget
-    # is a ceiling). Never declining, the ranker ties the plain best-sentence baseline here (0.60); the
-    # not-found threshold may decline one of these 20 questions, hence the one-question allowance.
+    # Measured 0.60 first_hit, 90 characters: the fact leads, the answer stays short (the budget is a
+    # ceiling). The ranker ties the plain best-sentence baseline here (0.60); one of these 20 questions sits
+    # near the not-found threshold and may be declined, hence the one-question allowance.
     assert result["first_hit"] >= 0.55 and result["answer_chars"] <= 150
     assert result["first_hit"] >= result["baselines"]["best_sentence"]["first_hit"] - 0.05
 
