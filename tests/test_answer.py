@@ -183,3 +183,14 @@ def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budge
     assert answer.sentences
     for s in answer.sentences:
         assert hits[s.passage].chunk.text[s.start : s.end] == s.text
+
+
+def test_a_figure_question_is_declined_when_the_best_sentence_holds_no_figure():
+    # Never declining on confidence (ALWAYS), yet a 多少 question cannot be answered by a sentence with no
+    # figure in it, however many of its words that sentence repeats.
+    no_count = ["示范区充分发挥远程教育站点的作用，提高远程教育站点的使用效果。远程教育站点服务群众。"]
+    answer = answer_question("示范区一共有多少个远程教育站点？", make_hits(no_count), ranker=ALWAYS)
+    assert not answer.found and answer.message == NOT_FOUND
+    counted = [no_count[0] + "全区共建成远程教育站点120个。"]
+    answer = answer_question("示范区一共有多少个远程教育站点？", make_hits(counted), ranker=ALWAYS)
+    assert answer.found and "120个" in answer.sentences[0].text
