@@ -146,7 +146,7 @@ def test_on_cmrc_gold_passages_the_first_sentence_holds_the_answer_for_most_ques
     """CMRC with the gold passage cut into passages as hits (a retrieval-independent check of selection).
 
     Without an encoder (lexical features only) the ranker is measured below the best-sentence baseline
-    here (0.687 vs 0.753 on these 300); with the index's encoder, in the real pipeline, they are close
+    here (0.677 vs 0.753 on these 300); with the index's encoder, in the real pipeline, they are close
     (test_quality). This gate keeps the lexical part from sliding further.
     """
     folder = shared_eval / "cmrc2018_retrieval"
@@ -160,10 +160,9 @@ def test_on_cmrc_gold_passages_the_first_sentence_holds_the_answer_for_most_ques
         gold = corpus[q["context_id"]]
         chunks = [gold[s.start : s.end] for s in split_sentences(gold)]
         passages = ["".join(chunks[i : i + 6]) for i in range(0, len(chunks), 6)]
-        hits = make_hits(passages)
-        ours += is_relevant(
-            answer_question(q["question"], hits, ranker=ALWAYS).sentences[0].text, q["answers"]
-        )
+        answer = answer_question(q["question"], make_hits(passages), ranker=ALWAYS)
+        # A figure or date question whose best sentence holds none is declined even here: a miss.
+        ours += bool(answer.sentences) and is_relevant(answer.sentences[0].text, q["answers"])
     assert ours / len(queries) >= 0.65
 
 
