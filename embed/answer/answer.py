@@ -22,11 +22,10 @@ from ..datamodels import Answer, AnswerSentence, Hit
 from ..errors import BadInputError, EmptyQueryError
 from ..text.words import Tokenizer, default_tokenizer
 from .features import (
+    FEATURES,
     Candidate,
-    asked_unit,
     candidate_sentences,
     holds_type,
-    holds_unit,
     question_types,
     sentence_features,
 )
@@ -106,9 +105,7 @@ def answer_question(
     logits = ranker.sentence.logit(rows)
     evidence = confidence_features(logits, rows, float(hits[0].dense_score or 0.0))
     confidence = float(ranker.confidence.probability(evidence[None, :])[0])
-    if confidence < ranker.threshold or _lacks_the_asked_figure(
-        question, candidates[int(logits.argmax())].text
-    ):
+    if confidence < ranker.threshold or _lacks_the_asked_figure(question, rows[int(logits.argmax())]):
         return _not_found(question, hits, confidence)
     picks = _compose(question, candidates, logits, max_chars)
     sentences = tuple(AnswerSentence(c.text, c.passage, c.start, c.end) for c in picks)
@@ -116,8 +113,10 @@ def answer_question(
     return Answer(question, text, sentences, hits, found=True, confidence=confidence)
 
 
-def _lacks_the_asked_figure(question: str, best: str) -> bool:
-    """Whether the question asks for a figure or a date and the best sentence holds nothing it asks for.
+def _lacks_the_asked_figure(question: str, best: np.ndarray) -> bool:
+    """Whether a figure or date question's best sentence (its feature row) holds nothing it asks for.
+
+    Nothing: neither a type the question asks (type_match) nor a figure in its unit (unit_match).
 
     Such a sentence cannot state the fact however many of the question's words it repeats (「示范区一共有
     多少个远程教育站点？」 against a sentence about the stations with no count), and the learned confidence,
@@ -125,10 +124,9 @@ def _lacks_the_asked_figure(question: str, best: str) -> bool:
     this declines 3 more of 39 unanswerable questions and costs no right answer on the seeds or the news
     archive, 4 of 418 on CMRC's first 600.
     """
-    kinds = question_types(question)
-    if not any(k in FIGURE_KINDS for k in kinds):
+    if not any(k in FIGURE_KINDS for k in question_types(question)):
         return False
-    return not holds_type(best, kinds) and not holds_unit(best, asked_unit(question))
+    return not best[FEATURES.index("type_match")] and not best[FEATURES.index("unit_match")]
 
 
 def _compose(
