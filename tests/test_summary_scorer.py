@@ -40,6 +40,17 @@ def test_the_shipped_model_has_one_weight_per_feature_and_says_what_it_was_train
     assert "crud_event_summary" in scorer.meta["trained_on"] and scorer.meta["articles"] > 600
 
 
+def test_a_label_opens_furniture_only_when_the_sentence_is_a_short_credit_line():
+    lead = (
+        "来源：金融界网站今日下午消息上海市公安局浦东分局发布消息，通报了上海证大文化创意发展有限公司"
+        "涉嫌非法吸收公众存款案立案侦查进展情况。"
+    )
+    credit, promotion = "来源：浦东公安", "扫码关注更多精彩资讯，内容持续更新中，欢迎转发。"
+    text = f"{lead}\n目前，公安机关已初步追缴现金约2亿元。\n{credit}\n{promotion}"
+    column = _rows(text)[:, FEATURES.index("boilerplate")]
+    assert column.tolist() == [0, 0, 1, 1]  # a glued lead is content; the credit and the promotion are not
+
+
 def test_features_read_what_the_sentences_say():
     rows = _rows(TEXT)
     column = {name: rows[:, i] for i, name in enumerate(FEATURES)}

@@ -36,10 +36,18 @@ Position enters the summary score as a fixed prior instead (summarize.POSITION_D
 
 BOILERPLATE = re.compile(
     r"^[（(【\[][^（()）】\]]{0,60}[）)】\]][。.]?$"  # a lone bracketed byline: （记者 郭树勋）
-    r"|^[【\[]?(?:来源|编辑|责编|责任编辑|免责声明|特别声明|打开APP|作者|审核|编审|监制|出品)"
-    r"|本文来自|版权归|转载请|点击此处|扫码|关注.{0,8}公众号"
+    r"|本文来自|版权归|转载请|点击此处|扫码关注|关注.{0,8}公众号"
 )
-"""Page furniture: bylines, source/editor/disclaimer lines, reprint notes, promotions."""
+"""Page furniture wherever it stands in a sentence: bylines, reprint notes, promotions."""
+
+LABEL_LINE = re.compile(
+    r"^[【\[]?(?:来源|编辑|责编|责任编辑|免责声明|特别声明|打开APP|作者|审核|编审|监制|出品)|扫码"
+)
+"""Furniture labels (来源：…, 编辑 …, 扫码…), furniture only in a short sentence (LABEL_LINE_CHARS)."""
+
+LABEL_LINE_CHARS = 40
+"""A longer sentence that opens with a label is a lead glued to it (「来源：金融界网站今日下午消息上海市
+公安局…」, 134 characters): content, not furniture. Credit lines are short."""
 
 DATELINE = re.compile(
     r"^\s*(?:【[^】]{0,20}】|本报讯|新华社|中新网|中新社|人民网|央视网|[^，。]{0,12}(?:电|讯|消息)\s*[（(]|"
@@ -109,10 +117,14 @@ def sentence_features(text: str, sentences: Sequence[Sentence], graph: SentenceG
             min(len(ORGANISATION.findall(sentence.text)), 3) / 3,
             bool(REPORTED_SPEECH.search(sentence.text)),
             bool(EXHORTATION.search(sentence.text)),
-            bool(BOILERPLATE.search(sentence.text)),
+            _is_furniture(sentence.text),
             bool(DATELINE.match(sentence.text)),
             bool(QUOTE.search(sentence.text)),
             sentence.text[-1] not in ENDERS,
             graph.content_tokens[i] / max(chars, 1),
         )
     return rows
+
+
+def _is_furniture(text: str) -> bool:
+    return bool(BOILERPLATE.search(text)) or (len(text) <= LABEL_LINE_CHARS and bool(LABEL_LINE.search(text)))
