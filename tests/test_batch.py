@@ -229,3 +229,20 @@ def test_the_summaries_file_gets_the_usual_permissions(corpus, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out.jsonl").stat().st_mode & 0o777 == 0o644
+
+
+def test_summaries_reuse_the_tokenizer_that_learned_the_idf_and_a_pickle_leaves_it_behind(monkeypatch):
+    import pickle
+
+    from embed.datamodels import Article
+
+    articles = [Article(a["id"], a["title"], a["text"], "news.jsonl") for a in ARTICLES]
+    vocabulary = batch.CorpusVocabulary.of(articles)
+    assert vocabulary.tokenizer is not None and vocabulary.tokenizer.user_words == vocabulary.user_words
+    monkeypatch.setattr(batch, "_VOCABULARY", None)
+    batch.use_vocabulary(vocabulary)
+    assert batch._VOCABULARY is not None and batch._VOCABULARY[0] is vocabulary.tokenizer
+    # Ray and spawned workers get the words and IDF only; they make an equal tokenizer from them.
+    travelled = pickle.loads(pickle.dumps(vocabulary))
+    assert travelled == vocabulary and travelled.tokenizer is None
+    assert travelled.make_tokenizer().user_words == vocabulary.user_words

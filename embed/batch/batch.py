@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,6 +80,9 @@ class CorpusVocabulary:
 
     user_words: tuple[str, ...] = ()
     idf: dict[str, float] | None = None
+    tokenizer: Tokenizer | None = field(default=None, compare=False, repr=False)
+    """The tokenizer that learned the IDF, when made here: it has segmented every passage already, so
+    summarizing with it finds most sentences' blocks in its cache (and forked workers inherit it)."""
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> CorpusVocabulary:
@@ -93,7 +96,16 @@ class CorpusVocabulary:
             for chunk in chunk_article(article, rules, 0):
                 doc_freq.update(set(tokenizer.tokenize_for_search(passage_text(chunk))))
                 passages += 1
-        return cls(user_words, passage_idf(doc_freq, passages))
+        return cls(user_words, passage_idf(doc_freq, passages), tokenizer)
+
+    def __reduce__(self) -> tuple[type[CorpusVocabulary], tuple[tuple[str, ...], dict[str, float] | None]]:
+        # Pickled (Ray, spawned workers) without the tokenizer: it holds a lock and a large cache, and
+        # `use_vocabulary` makes an equal one from the user words where it lands.
+        return (CorpusVocabulary, (self.user_words, self.idf))
+
+    def make_tokenizer(self) -> Tokenizer:
+        """The tokenizer of these user words: the one that learned the IDF when there is one."""
+        return self.tokenizer if self.tokenizer is not None else Tokenizer(self.user_words)
 
 
 _VOCABULARY: tuple[Tokenizer, dict[str, float] | None] | None = None
@@ -103,7 +115,7 @@ _VOCABULARY: tuple[Tokenizer, dict[str, float] | None] | None = None
 def use_vocabulary(vocabulary: CorpusVocabulary) -> None:
     """Make `vocabulary` the one `summarize_article` uses in this process."""
     global _VOCABULARY
-    _VOCABULARY = (Tokenizer(vocabulary.user_words), vocabulary.idf)
+    _VOCABULARY = (vocabulary.make_tokenizer(), vocabulary.idf)
 
 
 def summarize_article(article: Article, max_chars: int) -> SummaryRecord:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from .sentences import split_sentences
+from .words import default_tokenizer
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 """Han characters (CJK unified ideographs, extension A, compatibility)."""
@@ -257,20 +257,13 @@ def _word_spans(head: str, tail: str) -> bool:
     if not (re.match(f"[{CJK}]", left[-1]) and re.match(f"[{CJK}]", right[0])):
         return False
     pos = 0
-    for word in _jieba().lcut(left + right, HMM=False):
+    # The shared tokenizer cuts as jieba's whole default dictionary does (`jieba.lcut(text, HMM=False)`),
+    # but loads only the entries of the characters it meets instead of the whole dictionary (1.5 s).
+    for word in default_tokenizer().dictionary_cut(left + right):
         if pos < len(left) < pos + len(word):
             return True
         pos += len(word)
     return False
-
-
-@functools.cache
-def _jieba():  # noqa: ANN202 - jieba has no types
-    import jieba
-
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
 
 
 def _glue(head: str, tail: str) -> str:
