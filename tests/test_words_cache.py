@@ -33,8 +33,10 @@ def _texts(seeds_dir) -> list[str]:
     return TRICKY + [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*"))]
 
 
-def _assert_same(texts: list[str], user_words: list[str]) -> Tokenizer:
-    cached, plain = Tokenizer(user_words), Uncached(user_words)
+def _assert_same(
+    texts: list[str], user_words: list[str], cache_blocks: int = words.SEGMENT_CACHE_BLOCKS
+) -> Tokenizer:
+    cached, plain = Tokenizer(user_words, cache_blocks=cache_blocks), Uncached(user_words)
     for _ in ("cold", "warm"):
         for text in texts:
             assert cached.segment(text) == plain.segment(text), text[:40]
@@ -53,15 +55,19 @@ def test_cached_segmentation_is_jiebas_on_the_seed_pages(seeds_dir):
     assert cached._blocks[True] and cached._blocks[False]  # the cache was used, not bypassed
 
 
-def test_the_cache_is_bounded_and_still_right_when_it_overflows(seeds_dir, monkeypatch):
-    monkeypatch.setattr(words, "SEGMENT_CACHE_BLOCKS", 50)
-    cached = _assert_same(_texts(seeds_dir), [])
+def test_the_cache_is_bounded_and_still_right_when_it_overflows(seeds_dir):
+    cached = _assert_same(_texts(seeds_dir), [], cache_blocks=50)
     assert 0 < len(cached._blocks[True]) <= 50
     assert 0 < len(cached._blocks[False]) <= 50
 
 
+def test_a_tokenizer_remembers_nothing_unless_asked(seeds_dir):
+    plain = _assert_same(_texts(seeds_dir), [], cache_blocks=0)
+    assert not plain._blocks[True] and not plain._blocks[False]
+
+
 def test_a_warm_cache_does_no_segmentation_of_its_own(monkeypatch):
-    tok = Tokenizer()
+    tok = Tokenizer(cache_blocks=100)
     first = "沁泉湖公园正式开园迎客，数千名市民前来游览。"
     second = "2019年8月16日，GDP增长6.5%，417亿元投向S104国道。"
     expected = tok.segment(first + second)

@@ -22,7 +22,7 @@ from ..progress import Progress
 from ..summarize.summarize import summarize_text
 from ..text.chunk import ChunkSettings, chunk_article, passage_text
 from ..text.keywords import passage_idf
-from ..text.words import Tokenizer, learn_user_words
+from ..text.words import SEGMENT_CACHE_BLOCKS, Tokenizer, learn_user_words
 from .formats import SummaryRecord, format_for, read_records, render_records
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class CorpusVocabulary:
     def of(cls, articles: Sequence[Article]) -> CorpusVocabulary:
         """Learn the terms of `articles` and the document frequencies of their passages."""
         user_words = tuple(learn_user_words([t for a in articles for t in (a.title, a.text) if t]))
-        tokenizer = Tokenizer(user_words)
+        tokenizer = Tokenizer(user_words, cache_blocks=SEGMENT_CACHE_BLOCKS)
         doc_freq: Counter[str] = Counter()
         passages = 0
         rules = ChunkSettings()

@@ -55,16 +55,17 @@ under 1 s without the HMM. News has punctuation far more often than every 200 ch
 keeps the HMM (which finds names missing from the dictionary); only runs no news text has lose it."""
 
 SEGMENT_CACHE_BLOCKS = 100_000
-"""Most blocks a tokenizer remembers the segmentation of, per mode (with and without the HMM).
+"""Most blocks a batch run's tokenizer remembers the segmentation of, per mode (with and without the HMM).
 
 A batch segments the same text twice (passages for IDF, then each article's sentences for its summary),
 and a block of Chinese text between two punctuation marks is short and often repeated, so remembering
-block -> pieces makes the second pass nearly free. The bound keeps a long-lived tokenizer (the server's,
-or a batch of millions of articles) from growing without limit: 800 news articles (450,000 characters)
-have about 34,000 distinct blocks at about 600 bytes each, so a full cache holds about 60 MB per mode.
-Once full it keeps what it has and remembers nothing more: a batch larger than the bound still finds
-its first articles' blocks when it summarizes them (emptying it, or evicting the oldest, would leave
-the summary pass, which runs in the same order as the IDF pass, nothing to find)."""
+block -> pieces makes the second pass nearly free. 800 news articles (450,000 characters) have about
+34,000 distinct blocks at about 600 bytes each, so a full cache holds about 60 MB per mode. Once full it
+keeps what it has and remembers nothing more: a batch larger than the bound still finds its first
+articles' blocks when it summarizes them (emptying it, or evicting the oldest, would leave the summary
+pass, which runs in the same order as the IDF pass, nothing to find). Other tokenizers (an index's, the
+server's) remember nothing by default: they segment each text once, and a long-lived server should not
+grow by what it has read."""
 
 _JIEBA_BLOCK = jieba.re_han_default
 """jieba cuts each maximal run of these characters on its own and passes every other character through
@@ -117,7 +118,12 @@ class Tokenizer:
     it cuts, so it segments as with the whole dictionary loaded.
     """
 
-    def __init__(self, user_words: Iterable[str] = ()) -> None:
+    def __init__(self, user_words: Iterable[str] = (), *, cache_blocks: int = 0) -> None:
+        """A tokenizer that keeps `user_words` whole.
+
+        `cache_blocks`: how many blocks' pieces it remembers per mode (SEGMENT_CACHE_BLOCKS suits a batch
+        that reads its text twice; 0, the default, remembers nothing).
+        """
         self._jieba = jieba.Tokenizer()
         self._base = _base_dictionary()
         self.user_words: tuple[str, ...] = tuple(sorted({w.strip() for w in user_words if w.strip()}))
@@ -131,6 +137,7 @@ class Tokenizer:
         # Block -> pieces, without and with the HMM. A block's pieces depend only on dictionary entries that
         # start with one of its own characters, which never change once loaded, so an entry stays valid.
         self._blocks: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = ({}, {})
+        self._cache_blocks = cache_blocks
 
     def _ensure(self, text: str) -> None:
         """Put the dictionary entries of every character of `text` into jieba's table (once per character)."""
@@ -188,7 +195,7 @@ class Tokenizer:
             cut = cache.get(block)
             if cut is None:
                 cut = self._cut_block(block, hmm)
-                if len(cache) < SEGMENT_CACHE_BLOCKS:
+                if len(cache) < self._cache_blocks:
                     cache[block] = cut
             pieces.extend(cut)
         return pieces
