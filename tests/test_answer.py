@@ -193,3 +193,13 @@ def test_a_figure_question_is_declined_when_the_best_sentence_holds_no_figure():
     counted = [no_count[0] + "全区共建成远程教育站点120个。"]
     answer = answer_question("示范区一共有多少个远程教育站点？", make_hits(counted), ranker=ALWAYS)
     assert answer.found and "120个" in answer.sentences[0].text
+
+
+def test_a_year_question_is_declined_when_the_best_sentence_names_no_year():
+    # 9月16日 says which day, not which year: the question cannot be answered from it.
+    undated = ["9月16日，亚召艺术陶瓷字画有限公司工人正在加工台前放置材料。公司产品远销海外。"]
+    answer = answer_question("亚召艺术陶瓷字画有限公司是哪一年成立的？", make_hits(undated), ranker=ALWAYS)
+    assert not answer.found
+    dated = ["亚召艺术陶瓷字画有限公司成立于2009年，9月16日工人正在加工台前放置材料。"]
+    answer = answer_question("亚召艺术陶瓷字画有限公司是哪一年成立的？", make_hits(dated), ranker=ALWAYS)
+    assert answer.found and "2009年" in answer.sentences[0].text

@@ -8,6 +8,7 @@ from embed.answer.features import (
     asked_unit,
     candidate_sentences,
     focus_terms,
+    holds_asked_detail,
     holds_type,
     holds_unit,
     question_types,
@@ -27,6 +28,9 @@ from embed.text.words import tokenize
         ("有哪些重点工作？", ("list",)),
         ("为什么要拆迁？", ("why",)),
         ("哪天开工，要投多少钱？", ("number", "date")),
+        ("城际列车一天有几趟？", ("number",)),
+        ("大沙地站共有几层？", ("number",)),
+        ("产品有哪几种口味？", ("list",)),
         ("示范区概况", ()),
     ],
 )
@@ -47,6 +51,18 @@ def test_the_asked_unit_must_count_a_figure_in_the_sentence():
     assert holds_unit("示范区恒成橡胶等7家企业通过评审。", "家")
     assert holds_unit("总投资161.3亿元。", "元")
     assert not holds_unit("国家级企业。", "家")
+    assert asked_unit("大沙地站共有几层？") == "层"
+    assert holds_unit("车站共有两层。", "层")
+    assert not holds_unit("这是一种新的车站。", "层")  # 一种, 一期, 一部 are everywhere: only the asked unit
+
+
+def test_a_year_or_a_place_level_question_needs_a_sentence_that_names_one():
+    assert not holds_asked_detail("公司是哪一年成立的？", "9月16日，公司工人正在加工材料。")
+    assert holds_asked_detail("公司是哪一年成立的？", "公司成立于2009年。")
+    assert not holds_asked_detail("蔬菜基地建在哪个村？", "合作社建设200亩露天蔬菜基地。")
+    assert holds_asked_detail("蔬菜基地建在哪个村？", "基地建在史平陵村。")
+    assert holds_asked_detail("马纳瓜是哪个国家的首都？", "马纳瓜是尼加拉瓜的首都。")  # no 国家 needed
+    assert holds_asked_detail("沁泉湖公园什么时候开园？", "公园明年开园。")  # nothing pinned down
 
 
 def test_the_focus_is_the_clause_that_asks():

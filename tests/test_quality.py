@@ -47,10 +47,11 @@ def test_seed_questions_are_found_and_answered_leading_with_the_fact(seeds_setti
 
 def test_questions_the_archive_cannot_answer_are_mostly_declined(seeds_settings, shared_eval):
     result = evaluate(seeds_settings, shared_eval / "seeds_qa" / "unanswerable_dev.jsonl")
-    # Measured 0.708 (0.75 with the per-candidate sentence model, which put the fact first far less often:
-    # news first_hit 0.38 against 0.60 now). These questions name the article's own topic; what is missing
-    # is one fact, which the confidence features see only partly (see README, "Answers").
-    assert result["declined"] >= 0.65
+    # Measured 0.833 (20 of 24): 0.708 from the confidence and the figure rule, and 3 more since a year or
+    # a village asked for must be named (`holds_asked_detail`) and 几趟/几层 count as figure questions.
+    # These questions name the article's own topic; what is missing is one fact, which the confidence
+    # features see only partly (see README, "Answers"). Two questions of slack.
+    assert result["declined"] >= 0.75
 
 
 def test_the_hybrid_beats_bm25_alone_on_paraphrased_seed_questions(seeds_settings):

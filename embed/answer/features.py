@@ -22,11 +22,16 @@ from ..text.sentences import split_sentences
 if TYPE_CHECKING:
     from ..model.encoder import Encoder
 
+MEASURE_WORDS = "趟班列架艘轮届期组支只头棵层栋间张本部篇份种门"
+"""More measure words a count is asked in (几趟, 几层, 几轮: a figure; 哪几种 asks for a list instead). Only
+a figure in the asked one (两层 for 几层) answers it (`asked_unit`): 一种, 一期, 一部 are everywhere."""
+
 QUESTION_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # 多少/几/多大/比例 want a figure, with or without a unit.
     "number": (
         re.compile(
             r"多少|几[个家项名次年月天岁人倍成十百千万亿批条所座处辆]|多大|多高|多长|多远|多久|多重|多深|多宽|比例|百分之|第几"
+            rf"|(?<!哪)几[{MEASURE_WORDS}]"
         ),
         re.compile(
             r"\d|[一二两三四五六七八九十百千万亿]+[个家项名次年月天岁人倍成%元米亩吨户批条所座处辆]|百分之"
@@ -102,7 +107,8 @@ _CLAUSE_MARK = re.compile(r"[，,；;：:。？?！!]")
 _DATE = re.compile(r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[月日号]")
 _FIGURE = r"[\d一二两三四五六七八九十百千万亿零〇.]+(?:余|多)?"
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)(?:个)?(个|家|项|名|次|天|岁|人|倍|批|条|所|座|处|辆|亩|元|吨|户|公里|米|平方米|万|亿|类|件|台|套|场|年|月)"
+    r"(?:多少|几)(?:个)?(个|家|项|名|次|天|岁|人|倍|批|条|所|座|处|辆|亩|元|吨|户|公里|米|平方米|万|亿|类|件|台|套|场|年|月"
+    rf"|[{MEASURE_WORDS}])"
 )
 
 
@@ -153,6 +159,23 @@ def holds_unit(text: str, unit: str | None) -> bool:
     if not unit:
         return False
     return re.search(_FIGURE + rf"\s*(?:万|亿|千|百)?{unit[0]}", _DATE.sub("", text)) is not None
+
+
+_ASKED_YEAR = re.compile(r"哪一?年|什么年份|哪个年份|几几年")
+_YEAR = re.compile(r"\d{2,4}\s*年|[一二三四五六七八九〇零]{2,4}年|[今去明前当同]年")
+_ASKED_LEVEL = re.compile(r"(?:哪个|哪一?|什么)(省|市|县|镇|乡|村|街道|社区|区(?![域别间]))")
+
+
+def holds_asked_detail(question: str, text: str) -> bool:
+    """Whether `text` names what a year or place-level question pins down (always True for others).
+
+    哪一年 wants a year, and 9月16日 alone is not one; 哪个村 wants a village, and a sentence that names
+    no 村 cannot say which. Countries are left out: a sentence names one (德国) without saying 国家.
+    """
+    if _ASKED_YEAR.search(question) and not _YEAR.search(text):
+        return False
+    level = _ASKED_LEVEL.search(question)
+    return level is None or level.group(1) in text
 
 
 def focus_terms(question: str, terms: Sequence[str]) -> list[str]:
