@@ -203,3 +203,10 @@ def test_a_year_question_is_declined_when_the_best_sentence_names_no_year():
     dated = ["亚召艺术陶瓷字画有限公司成立于2009年，9月16日工人正在加工台前放置材料。"]
     answer = answer_question("亚召艺术陶瓷字画有限公司是哪一年成立的？", make_hits(dated), ranker=ALWAYS)
     assert answer.found and "2009年" in answer.sentences[0].text
+
+
+def test_a_date_question_is_not_answered_by_a_place_it_also_seems_to_ask():
+    # 「定在哪一天」 asks for a day, not a place: a sentence with place words but no date is declined.
+    placed = ["海口海关将持续在主题教育中深入开展支持海南自由贸易港建设发展专项行动。"]
+    answer = answer_question("海南自由贸易港全岛封关运作定在哪一天启动？", make_hits(placed), ranker=ALWAYS)
+    assert not answer.found

@@ -31,6 +31,8 @@ from embed.text.words import tokenize
         ("城际列车一天有几趟？", ("number",)),
         ("大沙地站共有几层？", ("number",)),
         ("产品有哪几种口味？", ("list",)),
+        ("封关运作定在哪一天启动？", ("date",)),
+        ("会议在哪举行？", ("place",)),
         ("示范区概况", ()),
     ],
 )
@@ -62,6 +64,8 @@ def test_a_year_or_a_place_level_question_needs_a_sentence_that_names_one():
     assert not holds_asked_detail("蔬菜基地建在哪个村？", "合作社建设200亩露天蔬菜基地。")
     assert holds_asked_detail("蔬菜基地建在哪个村？", "基地建在史平陵村。")
     assert holds_asked_detail("马纳瓜是哪个国家的首都？", "马纳瓜是尼加拉瓜的首都。")  # no 国家 needed
+    assert not holds_asked_detail("封关运作定在哪一天启动？", "下一步，海关将持续推动封关运作准备。")
+    assert holds_asked_detail("封关运作定在哪一天启动？", "封关运作定于12月18日启动。")
     assert holds_asked_detail("沁泉湖公园什么时候开园？", "公园明年开园。")  # nothing pinned down
 
 

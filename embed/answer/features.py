@@ -57,7 +57,9 @@ QUESTION_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     # 哪里/在哪 want a place.
     "place": (
-        re.compile(r"哪里|在哪|什么地方|哪个地方|何地|何处|哪个省|哪个市|哪个县|哪个区|哪个国家|去哪"),
+        re.compile(
+            r"哪里|在哪(?!一?[天年日月])|什么地方|哪个地方|何地|何处|哪个省|哪个市|哪个县|哪个区|哪个国家|去哪"
+        ),
         re.compile(r"[省市县区镇乡村街路道湖河山港湾岛园馆场站]|国内|全国|境外|海外|当地"),
     ),
     # 哪些/包括什么 want an enumeration.
@@ -163,16 +165,21 @@ def holds_unit(text: str, unit: str | None) -> bool:
 
 _ASKED_YEAR = re.compile(r"哪一?年|什么年份|哪个年份|几几年")
 _YEAR = re.compile(r"\d{2,4}\s*年|[一二三四五六七八九〇零]{2,4}年|[今去明前当同]年")
+_ASKED_DAY = re.compile(r"哪一?天|哪一?日|几月几[日号]|几号")
+_DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|[今明昨前后当同次]天|[当同次]日")
 _ASKED_LEVEL = re.compile(r"(?:哪个|哪一?|什么)(省|市|县|镇|乡|村|街道|社区|区(?![域别间]))")
 
 
 def holds_asked_detail(question: str, text: str) -> bool:
-    """Whether `text` names what a year or place-level question pins down (always True for others).
+    """Whether `text` names what a year, day or place-level question pins down (True for other questions).
 
-    哪一年 wants a year, and 9月16日 alone is not one; 哪个村 wants a village, and a sentence that names
-    no 村 cannot say which. Countries are left out: a sentence names one (德国) without saying 国家.
+    哪一年 wants a year, and 9月16日 alone is not one; 哪一天 wants a day, which 下一步 or 今年 do not
+    give; 哪个村 wants a village, and a sentence that names no 村 cannot say which. Countries are left
+    out: a sentence names one (德国) without saying 国家.
     """
     if _ASKED_YEAR.search(question) and not _YEAR.search(text):
+        return False
+    if _ASKED_DAY.search(question) and not _DAY.search(text):
         return False
     level = _ASKED_LEVEL.search(question)
     return level is None or level.group(1) in text
