@@ -51,9 +51,7 @@ def main() -> None:
     parser.add_argument(
         "--near-share", type=float, default=0.2, help="share of questions cut from the archive"
     )
-    parser.add_argument(
-        "--threshold", type=float, default=0.1, help="confidence below which answers decline"
-    )
+    parser.add_argument("--threshold", type=float, default=0.1, help="confidence below which answers decline")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=RANKER_FILE)
     args = parser.parse_args()
