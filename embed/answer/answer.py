@@ -130,9 +130,10 @@ def _lacks_the_asked_figure(question: str, best: np.ndarray, text: str) -> bool:
     多少个远程教育站点？」 against a sentence about the stations with no count), and the learned confidence,
     trained on questions whose every candidate article is full of figures, cannot see it. On the dev sets
     this declines 3 more of 39 unanswerable questions and costs no right answer on the seeds or the news
-    archive, 4 of 418 on CMRC's first 600. `features.holds_asked_detail` does the same for a year or a
-    village asked for (3 more of the 24 seed unanswerable questions declined, with the counts asked in
-    more measure words: 几趟, 几层; no right first sentence lost on any dev set).
+    archive, 4 of 418 on CMRC's first 600. `features.holds_asked_detail` does the same for a year, a day
+    or a place level asked for (with the counts asked in more measure words, 几趟 and 几层: 3 more of the
+    24 seed unanswerable questions declined and 1 of the news archive's 15, no right first sentence lost
+    on any dev set).
     """
     figures = [k for k in question_types(question) if k in FIGURE_KINDS]
     if not figures:

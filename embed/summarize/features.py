@@ -117,7 +117,7 @@ def sentence_features(text: str, sentences: Sequence[Sentence], graph: SentenceG
             min(len(ORGANISATION.findall(sentence.text)), 3) / 3,
             bool(REPORTED_SPEECH.search(sentence.text)),
             bool(EXHORTATION.search(sentence.text)),
-            _is_furniture(sentence.text),
+            is_furniture(sentence.text),
             bool(DATELINE.match(sentence.text)),
             bool(QUOTE.search(sentence.text)),
             sentence.text[-1] not in ENDERS,
@@ -126,5 +126,6 @@ def sentence_features(text: str, sentences: Sequence[Sentence], graph: SentenceG
     return rows
 
 
-def _is_furniture(text: str) -> bool:
+def is_furniture(text: str) -> bool:
+    """Page furniture: BOILERPLATE anywhere, or a short sentence that opens with a LABEL_LINE label."""
     return bool(BOILERPLATE.search(text)) or (len(text) <= LABEL_LINE_CHARS and bool(LABEL_LINE.search(text)))

@@ -37,7 +37,7 @@ dev sets (benchmarks/summary_quality.py --half even) among 0, 0.25, 0.5 and 1; l
 training set's habits (references that skip the lead) cost points on CAIL2022."""
 
 BOILERPLATE_WEIGHT = 1e-3
-"""Score multiplier of page furniture (features.BOILERPLATE): picked last, never dropped."""
+"""Score multiplier of page furniture (`features.is_furniture`): picked last, never dropped."""
 
 REDUNDANCY = 0.65
 """MMR-style discount: a candidate's score is multiplied by 1 - REDUNDANCY × (max cosine to the picks)."""
