@@ -217,21 +217,23 @@ def sentence_features(
     """The FEATURES of every candidate, one row each (float64, [len(candidates), len(FEATURES)])."""
     n = len(candidates)
     texts = [c.text for c in candidates]
+    compact = [_NON_WORD.sub("", t) for t in texts]
     cov = coverage(terms, texts)
     grams = _bigrams("".join(terms))
-    bigrams = np.array([len(grams & _bigrams(t)) / len(grams) if grams else 0.0 for t in texts])
+    # A bigram of the question is a bigram of the sentence exactly when it is a substring of its compact form.
+    bigrams = np.array([sum(g in c for g in grams) / len(grams) if grams else 0.0 for c in compact])
     dense = _dense(question, texts, encoder)
     kinds = question_types(question)
     typed = np.array([holds_type(t, kinds) for t in texts], dtype=float) if kinds else np.zeros(n)
     unit = asked_unit(question)
-    question_chars = set(_NON_WORD.sub("", question))
+    question_chars = str.maketrans(dict.fromkeys(_NON_WORD.sub("", question)))
     columns = {
         "coverage": cov,
         "coverage_rel": cov / max(cov.max(), 1e-6),
         "bigrams": bigrams,
         "focus": coverage(focus_terms(question, terms), texts),
         "neighbour": _neighbour(cov, candidates),
-        "novelty": np.array([_novelty(t, question_chars) for t in texts]),
+        "novelty": np.array([_novelty(c, question_chars) for c in compact]),
         "log_chars": np.array([math.log1p(len(t)) for t in texts]),
         "dense": dense,
         "dense_rel": np.maximum(dense, 0) / max(dense.max(), 1e-6),
@@ -266,9 +268,9 @@ def _neighbour(cov: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
     return out
 
 
-def _novelty(text: str, question_chars: set[str]) -> float:
-    chars = _NON_WORD.sub("", text)
-    return sum(c not in question_chars for c in chars) / len(chars) if chars else 0.0
+def _novelty(compact: str, question_chars: dict[int, None]) -> float:
+    """Share of a compact sentence's characters that the question lacks (`question_chars` deletes its own)."""
+    return len(compact.translate(question_chars)) / len(compact) if compact else 0.0
 
 
 def _bigrams(text: str) -> set[str]:
