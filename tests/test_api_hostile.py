@@ -89,8 +89,12 @@ def test_head_on_a_post_only_path_is_still_a_405(client: TestClient) -> None:
 def default_loader_app(tmp_path: Path, fake_encoder, monkeypatch: pytest.MonkeyPatch):
     """An app with the default loader (as `policyqa serve` makes it) over a two-article index."""
     import embed.index.index
+    import embed.pipeline
 
+    # Both names, so that each is restored afterwards: embed.pipeline binds the function when it is first
+    # imported, and an import during this patch would keep the fake for every later test (`index --add`).
     monkeypatch.setattr(embed.index.index, "load_encoder_for", lambda index: fake_encoder)
+    monkeypatch.setattr(embed.pipeline, "load_encoder_for", lambda index: fake_encoder)
     folder = tmp_path / "index"
     build_test_index(folder, fake_encoder, ARTICLES[:2])
     seeds = tmp_path / "seeds"
