@@ -42,7 +42,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     start = time.perf_counter()
     passages = read_passages(args.corpus, args.limit)
-    tokenizer = Tokenizer()
+    tokenizer = Tokenizer(bulk=True)
     df: Counter[str] = Counter()
     for number, passage in enumerate(passages):
         df.update(set(tokenizer.tokenize_for_search(passage)))

@@ -103,13 +103,11 @@ def _eager_tokenizer(user_words):
     """The tokenizer as it was before lazy loading: jieba's whole dictionary, then jieba.add_word per word."""
     import jieba
 
-    from embed.text.words import USER_WORD_FREQ
-
     tok = Tokenizer(user_words)
     whole = jieba.Tokenizer()
     whole.initialize()
     for word in tok.user_words:
-        whole.add_word(word, freq=USER_WORD_FREQ)
+        whole.add_word(word, freq=tok.user_freq[word])
     tok._jieba = whole
     tok._ensure = lambda text: None
     return tok

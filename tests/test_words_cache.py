@@ -1,4 +1,5 @@
-"""The tokenizer's block cache: the same pieces as jieba over the whole text, cold or warm, and bounded."""
+"""The tokenizer's block cache and its bulk (jieba-rs) mode: the same pieces as jieba over the whole text,
+cold or warm, and bounded."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ TRICKY = [
     "鿖鿗罕用字夹在中间鿘，以及 emoji 😀 与 ｆｕｌｌ ｗｉｄｔｈ。",
     "沁" * 450 + "，公园开园。" + "鑫淼" * 300 + "abc" + "湖" * 201,
     "a-b_c.d%e#f&g+h 新区-东区 3.5-4.0",
+    "每条线路只有1-2台车辆，还将面临3-4亿立方米的缺口，越来越多40-50岁的人。",  # jieba-rs joins 3-4
+    "桥梁工程与右翼政党人民党成为议会第一大党。",  # near-ties that hang on the total
 ]
 
 
@@ -37,11 +40,14 @@ def _assert_same(
     texts: list[str], user_words: list[str], cache_blocks: int = words.SEGMENT_CACHE_BLOCKS
 ) -> Tokenizer:
     cached, plain = Tokenizer(user_words, cache_blocks=cache_blocks), Uncached(user_words)
+    bulk = Tokenizer(user_words, cache_blocks=cache_blocks, bulk=True)
     for _ in ("cold", "warm"):
         for text in texts:
-            assert cached.segment(text) == plain.segment(text), text[:40]
-            assert cached.dictionary_cut(text) == plain.dictionary_cut(text), text[:40]
-            assert cached.tokenize_for_search(text) == plain.tokenize_for_search(text), text[:40]
+            expected = plain.segment(text), plain.dictionary_cut(text), plain.tokenize_for_search(text)
+            for tokenizer in (cached, bulk):
+                assert tokenizer.segment(text) == expected[0], text[:40]
+                assert tokenizer.dictionary_cut(text) == expected[1], text[:40]
+                assert tokenizer.tokenize_for_search(text) == expected[2], text[:40]
     return cached
 
 
@@ -59,6 +65,25 @@ def test_the_cache_is_bounded_and_still_right_when_it_overflows(seeds_dir):
     cached = _assert_same(_texts(seeds_dir), [], cache_blocks=50)
     assert 0 < len(cached._blocks[True]) <= 50
     assert 0 < len(cached._blocks[False]) <= 50
+
+
+def test_bulk_segmentation_is_jiebas_with_the_user_words_an_archive_learns(seeds_dir):
+    texts = _texts(seeds_dir)
+    user_words = learn_user_words(texts) + ["右翼政党", "人民党"]
+    _assert_same(texts, user_words, cache_blocks=0)  # jieba-rs for every Chinese block, nothing remembered
+    assert _assert_same(texts, user_words, cache_blocks=0)._rust is None  # a plain tokenizer never loads it
+
+
+def test_bulk_mode_weighs_routes_by_jiebas_total():
+    # User words already in the dictionary: jieba adds their whole frequency to its total, jieba-rs only
+    # the difference. suggest_freq divides by the total in both, so it shows whether the totals agree.
+    user_words = ["中国", "发展", "经济发展", "沁泉湖"]
+    tokenizer, reference = Tokenizer(user_words, bulk=True), jieba.Tokenizer()
+    for word in user_words:
+        reference.add_word(word, tokenizer.user_freq[word])
+    bulk = tokenizer._fast()
+    for segment in ("中国发展", "经济社会", "发展中国家"):
+        assert bulk.suggest_freq(segment) == reference.suggest_freq(segment), segment
 
 
 def test_a_tokenizer_remembers_nothing_unless_asked(seeds_dir):

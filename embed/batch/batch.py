@@ -88,7 +88,7 @@ class CorpusVocabulary:
     def of(cls, articles: Sequence[Article]) -> CorpusVocabulary:
         """Learn the terms of `articles` and the document frequencies of their passages."""
         user_words = tuple(learn_user_words([t for a in articles for t in (a.title, a.text) if t]))
-        tokenizer = Tokenizer(user_words, cache_blocks=SEGMENT_CACHE_BLOCKS)
+        tokenizer = Tokenizer(user_words, cache_blocks=SEGMENT_CACHE_BLOCKS, bulk=True)
         doc_freq: Counter[str] = Counter()
         passages = 0
         rules = ChunkSettings()
@@ -105,7 +105,7 @@ class CorpusVocabulary:
 
     def make_tokenizer(self) -> Tokenizer:
         """The tokenizer of these user words: the one that learned the IDF when there is one."""
-        return self.tokenizer if self.tokenizer is not None else Tokenizer(self.user_words)
+        return self.tokenizer if self.tokenizer is not None else Tokenizer(self.user_words, bulk=True)
 
 
 _VOCABULARY: tuple[Tokenizer, dict[str, float] | None] | None = None

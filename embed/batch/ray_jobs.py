@@ -189,7 +189,7 @@ def _embed_block(
     from ..text.words import Tokenizer
 
     encoder = _cached(model_box[0], lambda: _load_model(*ray.get(model_box[0])))
-    tokenizer = _cached(words_box[0], lambda: Tokenizer(ray.get(words_box[0])))
+    tokenizer = _cached(words_box[0], lambda: Tokenizer(ray.get(words_box[0]), bulk=True))
     vectors = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
     return vectors, [TOKEN_SEP.join(tokenizer.tokenize_for_search(t)) for t in texts]
 

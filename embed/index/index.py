@@ -299,7 +299,7 @@ def _merge(
 
 def _bm25(texts: list[str], user_words: list[str]) -> BM25Index:
     """BM25 over the passage texts, tokenized as searches will be (building and updating share this)."""
-    tokenizer = Tokenizer(user_words)
+    tokenizer = Tokenizer(user_words, bulk=True)
     passages = track(texts, desc="BM25 (tokenizing)", unit="passage")
     return BM25Index.build(tokenizer.tokenize_for_search(t) for t in passages)
 

@@ -126,7 +126,7 @@ def _normalize(text: str) -> str:
 
 def _piece_counts(texts: Sequence[str], user_words: Sequence[str], max_words: int) -> Counter[str]:
     """Frequencies of jieba pieces (capped at `max_words` words) and of every character (at least 1)."""
-    jieba = Tokenizer(_normalize(w) for w in user_words)
+    jieba = Tokenizer((_normalize(w) for w in user_words), bulk=True)
     words: Counter[str] = Counter()
     chars: Counter[str] = Counter(FALLBACK_CHARS)
     for text in texts:
