@@ -11,6 +11,7 @@ from embed.answer.features import (
     holds_asked_detail,
     holds_type,
     holds_unit,
+    near_terms,
     question_types,
     sentence_features,
 )
@@ -74,6 +75,14 @@ def test_the_focus_is_the_clause_that_asks():
     terms = tokenize(question)
     assert set(focus_terms(question, terms)) == {"一共", "计划", "投"}
     assert focus_terms("沁泉湖公园", ["沁泉湖", "公园"]) == ["沁泉湖", "公园"]  # nothing asked: all words
+
+
+def test_near_terms_are_the_words_beside_the_question_word():
+    question = "静安区工人文化宫（北宫）这个工程预计要投入多少钱？"
+    assert near_terms(question, tokenize(question)) == ["投入", "钱"]
+    question = "7月5日那次集中开工的项目，一共计划投多少？"
+    assert near_terms(question, tokenize(question)) == ["计划", "投"]
+    assert near_terms("沁泉湖公园", ["沁泉湖", "公园"]) == ["沁泉湖", "公园"]  # nothing asked: all words
 
 
 def test_every_candidate_gets_one_row_of_every_feature(fake_encoder):
