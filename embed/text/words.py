@@ -8,11 +8,14 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jieba
-import rjieba
 
 from .lexicon import Lexicon, cached_lexicon
+
+if TYPE_CHECKING:
+    import rjieba
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +175,10 @@ class Tokenizer:
         """The jieba-rs segmenter with this tokenizer's user words and jieba's total (made on first use)."""
         with self._load_lock:
             if self._rust is None:
+                # Imported here: importing rjieba loads a default segmenter (0.2 s, 30 MB), which a server
+                # answering questions with jieba's lazily filled table should not pay.
+                import rjieba
+
                 engine = rjieba.Jieba()
                 already = 0
                 for ch, user_words in self._user_by_char.items():
