@@ -211,9 +211,10 @@ ranker retrained with the feature added): 2 → news archive 0.627 → 0.678, CM
 def near_terms(question: str, terms: Sequence[str]) -> list[str]:
     """The terms right beside the question's (first) question word: what exactly is asked.
 
-    The asking clause (`focus_terms`) is often the whole question; the words touching 谁 or 多少 are the
-    ones the answer sentence repeats (「……讲座由谁主讲」 → 主讲人马军; 「投入多少钱」 → 总投资2.67亿元),
-    while the rest restates the article's lead. All terms when the question has no question word.
+    The asking clause (`focus_terms`) is often the whole question. The words touching 谁 or 多少 are the
+    ones the answer sentence most often repeats (「……第二讲由谁主讲」 → 「主讲人上海社会科学院研究员马军…」),
+    while the rest restates the article's lead (「…第二讲…开讲」). All terms when the question has no
+    question word.
     """
     spans = [m.span() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
     if not spans:
