@@ -87,6 +87,12 @@ it keeps runs together that jieba splits, so those blocks stay with jieba. What 
 tie between two routes, which the two round apart: 摸手+摸 against 摸+手摸, 2 of 412,000 cuts of the news
 archive with its 5,323 user words (ties between user words are avoided: see USER_WORD_FREQ)."""
 
+_NOT_HAN_ONLY = re.compile(r"[a-zA-Z0-9+#&._%\-\u9fd6-\u9fff]")
+"""A character that jieba reads inside a block beside Chinese (or, past U+9FD5, outside one): a text without
+any is all `_HAN_ONLY` blocks and characters jieba-rs passes through as jieba does (whitespace, punctuation),
+so jieba-rs can cut it whole. That is most text once numbers and Latin words are protected (96 % of the
+news archive's characters), and one call instead of one per block is what makes jieba-rs pay off."""
+
 TOTAL_PAD = "\U000f0000\U000f0001"
 """A word no text holds (private-use characters), added to jieba-rs with the frequency that makes its
 total equal jieba's: jieba's `add_word` adds a user word's whole frequency to the total even when the word
@@ -145,10 +151,10 @@ class Tokenizer:
 
         `cache_blocks`: how many blocks' pieces it remembers per mode (SEGMENT_CACHE_BLOCKS suits a batch
         that reads its text twice; 0, the default, remembers nothing).
-        `bulk`: cut blocks of Chinese characters with jieba-rs (`_HAN_ONLY`): the same pieces about 15
-        times faster, for about 0.35 s and 57 MB on first use (importing rjieba, then its segmenter with
-        these user words). For index builds and batches; a server answering questions keeps jieba's lazily
-        filled table (cold start).
+        `bulk`: cut Chinese text with jieba-rs (`_HAN_ONLY`, `_NOT_HAN_ONLY`): the same pieces 7-8 times
+        faster (benchmarks/segmentation_speed.py), for about 0.35 s and 57 MB on first use (importing
+        rjieba, then its segmenter with these user words). For index builds and batches; a server
+        answering questions keeps jieba's lazily filled table (cold start).
         """
         self._jieba = jieba.Tokenizer()
         self._base = _base_dictionary()
@@ -240,6 +246,8 @@ class Tokenizer:
 
     def _lcut(self, text: str, hmm: bool) -> list[str]:
         """`jieba.lcut(text, HMM=hmm)` with this tokenizer's dictionary, one remembered block at a time."""
+        if self._bulk and not _NOT_HAN_ONLY.search(text):
+            return self._fast().cut(text, hmm)  # faster than remembering blocks
         if not self._cache_blocks and not self._bulk:
             # Nothing to remember: one jieba call over the whole text (cutting block by block costs an index
             # build about 30 % more tokenizing time).
