@@ -186,16 +186,22 @@ def holds_asked_detail(question: str, text: str) -> bool:
     return level is None or level.group(1) in text
 
 
+def _question_word(question: str) -> tuple[int, int] | None:
+    """Where the question's first question word (of any QUESTION_TYPES) is, or None when it has none."""
+    spans = [m.span() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
+    return min(spans) if spans else None
+
+
 def focus_terms(question: str, terms: Sequence[str]) -> list[str]:
     """The terms of the question's clause that holds its question word: what is asked about.
 
     The other clauses usually name the topic, to say which meeting or project is meant. All terms when
     the question has no question word.
     """
-    spots = [m.start() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
-    if not spots:
+    asked = _question_word(question)
+    if asked is None:
         return list(terms)
-    at = min(spots)
+    at = asked[0]
     start = max((m.end() for m in _CLAUSE_MARK.finditer(question, 0, at)), default=0)
     end = next((m.start() for m in _CLAUSE_MARK.finditer(question, at)), len(question))
     clause = question[start:end]
@@ -216,10 +222,10 @@ def near_terms(question: str, terms: Sequence[str]) -> list[str]:
     while the rest restates the article's lead (「…第二讲…开讲」). All terms when the question has no
     question word.
     """
-    spans = [m.span() for asks, _ in QUESTION_TYPES.values() if (m := asks.search(question))]
-    if not spans:
+    asked = _question_word(question)
+    if asked is None:
         return list(terms)
-    start, end = min(spans)
+    start, end = asked
     near = [
         t
         for t in terms

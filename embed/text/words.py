@@ -180,6 +180,8 @@ class Tokenizer:
 
     def _fast(self) -> rjieba.Jieba:
         """The jieba-rs segmenter with this tokenizer's user words and jieba's total (made on first use)."""
+        if self._rust is not None:  # made already: no lock for every text cut
+            return self._rust
         with self._load_lock:
             if self._rust is None:
                 # Imported here: importing rjieba loads a default segmenter (0.2 s, 30 MB), which a server
@@ -245,9 +247,14 @@ class Tokenizer:
         return self._lcut(text, False)
 
     def _lcut(self, text: str, hmm: bool) -> list[str]:
-        """`jieba.lcut(text, HMM=hmm)` with this tokenizer's dictionary, one remembered block at a time."""
+        """`jieba.lcut(text, HMM=hmm)` with this tokenizer's dictionary.
+
+        A bulk tokenizer cuts a text of Chinese blocks alone in one jieba-rs call (faster than remembering
+        blocks); otherwise the text goes block by block, remembered when the tokenizer caches, or, for a
+        plain tokenizer that remembers nothing, in one jieba call.
+        """
         if self._bulk and not _NOT_HAN_ONLY.search(text):
-            return self._fast().cut(text, hmm)  # faster than remembering blocks
+            return self._fast().cut(text, hmm)
         if not self._cache_blocks and not self._bulk:
             # Nothing to remember: one jieba call over the whole text (cutting block by block costs an index
             # build about 30 % more tokenizing time).
