@@ -85,6 +85,18 @@ def test_near_terms_are_the_words_beside_the_question_word():
     assert near_terms("沁泉湖公园", ["沁泉湖", "公园"]) == ["沁泉湖", "公园"]  # nothing asked: all words
 
 
+def test_beyond_lead_credits_the_question_words_the_passage_opening_lacks():
+    text = "路德维希·普朗特（Ludwig Prandtl）德国力学家。普朗特1901年在机械厂工作。1953年8月15日卒于哥廷根。"
+    hits = [Hit(Chunk(0, "a#0", "题", text, 0, len(text)), 1.0)]
+    question = "路德维希·普朗特卒于哪年？"
+    rows = sentence_features(question, tokenize(question), candidate_sentences(hits))
+    beyond = rows[:, FEATURES.index("beyond_lead")]
+    coverage = rows[:, FEATURES.index("coverage")]
+    # The opening repeats the name and gets nothing for it; the answer holds what the opening lacks.
+    assert beyond[0] == 0.0 < beyond[1] < beyond[2] == 1.0
+    assert coverage[0] > coverage[2]
+
+
 def test_every_candidate_gets_one_row_of_every_feature(fake_encoder):
     texts = ["沁泉湖公园明年5月1日开园。公园总投资3.2亿元。", "公园总投资3.2亿元。示范区召开会议。"]
     hits = [Hit(Chunk(i, f"a#{i}", "题", t, 0, len(t)), 1.0) for i, t in enumerate(texts)]

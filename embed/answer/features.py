@@ -91,6 +91,7 @@ FEATURES: tuple[str, ...] = (
     "bigrams",  # share of the question's character bigrams found in the sentence
     "focus",  # coverage of the words of the question's asking clause (总投资 in 总投资多少)
     "near",  # coverage of the words right beside the question word (主讲 in 由谁主讲; `near_terms`)
+    "beyond_lead",  # coverage of the question's words the passage's opening sentence lacks (`_beyond_lead`)
     "neighbour",  # best coverage of the adjacent sentences of the same passage
     "novelty",  # share of the sentence's characters not in the question: a fact adds something
     "log_chars",  # log of the sentence's length
@@ -266,6 +267,7 @@ def sentence_features(
         "bigrams": bigrams,
         "focus": coverage(focus_terms(question, terms), texts),
         "near": coverage(near_terms(question, terms), texts),
+        "beyond_lead": _beyond_lead(terms, candidates),
         "neighbour": _neighbour(cov, candidates),
         "novelty": np.array([_novelty(c, question_chars) for c in compact]),
         "log_chars": np.array([math.log1p(len(t)) for t in texts]),
@@ -284,6 +286,28 @@ def _dense(question: str, texts: Sequence[str], encoder: Encoder | None) -> np.n
     query = np.asarray(encoder.encode_queries([question]), dtype=np.float32)[0]
     rows = np.asarray(encoder.encode_passages(list(texts)), dtype=np.float32)
     return (rows @ query).astype(np.float64)
+
+
+def _beyond_lead(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
+    """Coverage of the question's words that its passage's opening sentence lacks (0 for that sentence).
+
+    A passage opens by naming its topic (a news lead, an encyclopedia entry's definition), and a question
+    repeats the topic to say what it is about: 「路德维希·普朗特卒于哪年？」 shares its name with the
+    opening 「路德维希·普朗特（Ludwig Prandtl）德国力学家。」, which holds no answer. The words the opening
+    lacks (卒, 年) are what is asked, and the answer sentence holds them (「1953年8月15日卒于哥廷根」).
+    The opening is a passage's first candidate: overlapping passages leave a repeated sentence to the
+    higher-ranked one.
+    """
+    members: dict[int, list[int]] = {}
+    for i, cand in enumerate(candidates):
+        members.setdefault(cand.passage, []).append(i)
+    out = np.zeros(len(candidates))
+    for rows in members.values():
+        opening = candidates[rows[0]].text
+        rest = [t for t in terms if t not in opening]
+        if rest and len(rows) > 1:
+            out[rows[1:]] = coverage(rest, [candidates[i].text for i in rows[1:]])
+    return out
 
 
 def _neighbour(cov: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
