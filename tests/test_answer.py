@@ -55,15 +55,31 @@ def test_a_two_part_question_gets_the_other_half_in_a_second_sentence():
     assert "明年5月1日" in answer.text and "3.2亿元" in answer.text
 
 
+# A ranker that cannot tell candidates apart: every candidate is as likely as the best.
+FLAT = replace(ALWAYS, sentence=replace(ALWAYS.sentence, coef=np.zeros_like(ALWAYS.sentence.coef)))
+
+
 def test_a_runner_up_as_likely_as_the_best_joins_it_while_the_pair_stays_short(monkeypatch):
-    # A ranker that cannot tell candidates apart rates the runner-up as likely as the best: both are shown
-    # (the question asks for no type, so no second sentence joins as the other half of a two-part question).
-    flat = replace(ALWAYS, sentence=replace(ALWAYS.sentence, coef=np.zeros_like(ALWAYS.sentence.coef)))
-    answer = answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat)
+    # One sentence a passage, so the best (an opening) has no next sentence to bring; the question asks for
+    # no type, so no second sentence joins as the other half of a two-part question.
+    hits = make_hits(["沁泉湖公园位于示范区中部，是示范区重点打造的生态公园。", "公园总投资3.2亿元。"])
+    answer = answer_question("介绍一下沁泉湖公园", hits, ranker=FLAT)
     assert len(answer.sentences) == 2
     assert len(answer.text) <= RUNNER_UP_CHARS
     monkeypatch.setattr(embed.answer.answer, "RUNNER_UP_CHARS", len(answer.sentences[0].text) + 5)
-    assert len(answer_question("介绍一下沁泉湖公园", make_hits(PASSAGES), ranker=flat).sentences) == 1
+    assert len(answer_question("介绍一下沁泉湖公园", hits, ranker=FLAT).sentences) == 1
+
+
+def test_a_best_sentence_opening_its_passage_brings_the_next_one_unless_it_is_far_weaker(monkeypatch):
+    opening, fact = "示范区召开新型城镇化建设工作会议。", "会议确定实施43个基础设施项目。"
+    hits = make_hits([opening + fact, "其他新闻。"])
+    answer = answer_question("介绍一下城镇化会议", hits, ranker=FLAT)
+    assert [s.text for s in answer.sentences] == [opening, fact]
+    # Far weaker (here: any drop at all) and no runner-up rule: the opening stands alone.
+    monkeypatch.setattr(embed.answer.answer, "SECOND_MAX_DROP", -1.0)
+    monkeypatch.setattr(embed.answer.answer, "RUNNER_UP_SHARE", 2.0)
+    answer = answer_question("介绍一下城镇化会议", hits, ranker=FLAT)
+    assert [s.text for s in answer.sentences] == [opening]
 
 
 def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():
