@@ -125,6 +125,12 @@ def test_a_headline_printed_on_the_lead_line_is_split_off():
     ]
 
 
+def test_a_web_crawls_timestamp_and_body_marker_before_the_lead_are_dropped():
+    assert clean_text("07-21 09:22，正文：宁德时代项目有了新进展。") == "宁德时代项目有了新进展。"
+    assert clean_text("[  2023/07/20  15:50  ]，正文：中国经济网北京7月20日讯") == "中国经济网北京7月20日讯"
+    assert clean_text("他说正文：不是这样。") == "他说正文：不是这样。"  # only a line's header goes
+
+
 def test_empty_and_blank_input_clean_to_empty():
     assert clean_text("") == ""
     assert clean_text(" \n\n\t\u3000\n") == ""

@@ -60,6 +60,10 @@ BYLINE = re.compile(
 )
 """A byline line of a feature or commentary: 本报记者 郭树勋 付凯明, 本报通讯员 张攀, □ 严实."""
 
+CRAWL_HEADER = re.compile(r"^[\[\]\s\d/:\-]*[，,]?\s*正文[：:]\s*")
+"""What a web crawl put before an article's body: a timestamp and 正文 ("body"), as in `07-21 09:22，正文：`
+or `[ 2023/07/20 15:50 ]，正文：`. Furniture; left in, it glues a date onto the lead sentence."""
+
 SUBTITLE = re.compile(r"^(?:——|--|—)")
 """A subtitle (副题) line: ——焦作国家创新型特色园区招商引资项目签约仪式侧记."""
 
@@ -154,7 +158,7 @@ def _settle(text: str) -> str:
 
 
 def _clean_pass(text: str) -> str:
-    lines = [_SPACES.sub(" ", line).strip() for line in normalize(text).split("\n")]
+    lines = [CRAWL_HEADER.sub("", _SPACES.sub(" ", line).strip()) for line in normalize(text).split("\n")]
     lines = [piece for line in lines if line for piece in _split_inline_lead(line)]
     lines = _drop_noise(lines)
     lines = _rejoin(lines)
