@@ -143,6 +143,8 @@ def _print_table(result: dict) -> None:
         k: v for k, v in result.items() if isinstance(v, dict) and k not in ("calibration", "baselines")
     }
     rows = result.get("modes") or {"system": result, **nested}
+    if "ask_order" in result:
+        rows = {**rows, "ask order": result["ask_order"]}
     _print_rows(rows, f"n={result.get('n', '?')}")
     if "baselines" in result:
         answers = {"policyqa": result, **result["baselines"]}

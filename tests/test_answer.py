@@ -87,7 +87,7 @@ def test_every_answer_sentence_is_copied_verbatim_from_the_passage_it_cites():
     answer = answer_question("示范区有哪些重点工作？", hits, ranker=ALWAYS)
     assert answer.sentences
     for sentence in answer.sentences:
-        passage = hits[sentence.passage].chunk.text
+        passage = answer.hits[sentence.passage].chunk.text
         assert passage[sentence.start : sentence.end] == sentence.text
     assert answer.text == "".join(s.text for s in answer.sentences)
 
@@ -146,7 +146,7 @@ def test_an_encoder_can_be_given_and_the_answer_still_cites_real_sentences(fake_
     hits = make_hits(PASSAGES)
     answer = answer_question("沁泉湖公园什么时候开园？", hits, encoder=fake_encoder, ranker=ALWAYS)
     assert "明年5月1日" in answer.sentences[0].text
-    assert all(hits[s.passage].chunk.text[s.start : s.end] == s.text for s in answer.sentences)
+    assert all(answer.hits[s.passage].chunk.text[s.start : s.end] == s.text for s in answer.sentences)
 
 
 def test_overlapping_passages_do_not_repeat_a_sentence():
@@ -197,7 +197,7 @@ def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budge
         return
     assert answer.sentences
     for s in answer.sentences:
-        assert hits[s.passage].chunk.text[s.start : s.end] == s.text
+        assert answer.hits[s.passage].chunk.text[s.start : s.end] == s.text
 
 
 @pytest.mark.parametrize(

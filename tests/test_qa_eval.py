@@ -72,6 +72,25 @@ def test_evaluate_reports_every_mode_and_the_answer_hit_rate(tmp_path, fake_enco
     assert result["answer_hit"] == pytest.approx(1 / 3, abs=1e-3)
 
 
+def test_the_passages_as_asked_are_scored_apart_and_the_baselines_read_retrievals_order(tmp_path):
+    top = Hit(Chunk(0, "a#1", "标题", "示范区召开会议。", 0, 8), 0.9)
+    second = Hit(Chunk(1, "a#2", "标题", "沁泉湖公园明年5月1日开园。", 0, 14), 0.5)
+
+    class TwoHits:
+        def search(self, query, k=5, mode="hybrid"):
+            return [top, second]
+
+    def ask(question):  # an answer that shows the passage it quotes first
+        sentence = AnswerSentence(second.chunk.text, 0, 0, 14)
+        return Answer(question, sentence.text, (sentence,), (second, top), found=True, confidence=0.9)
+
+    qa = _write(tmp_path, [{"qid": "1", "question": "开园", "answers": ["5月1日"], "context_id": "a#2"}])
+    result = evaluate_qa(TwoHits(), qa, modes=("hybrid",), ask_fn=ask)
+    assert result["recall@1"] == 0.0 and result["doc@1"] == 0.0
+    assert result["ask_order"] == {"recall@1": 1.0, "recall@5": 1.0, "mrr@10": 1.0, "doc@1": 1.0}
+    assert result["baselines"]["lead"]["first_hit"] == 0.0  # the top retrieved passage's first sentence
+
+
 def test_a_malformed_line_names_the_file_and_line(tmp_path):
     path = _write(tmp_path, [{"qid": "1", "question": "问", "answers": ["答"]}, {"qid": "2"}])
     with pytest.raises(BadInputError, match=r"qa.jsonl:2"):

@@ -6,6 +6,8 @@ carries more of what was asked: the other half of a two-part question, the conti
 announces with a colon, the sentence after a best one that opens its passage, the rest of a list, or a
 runner-up the ranker rates nearly as likely to hold the fact, when the two stay short. Context stays in
 the cited passages.
+The passages come back in the order of the answer evidence they hold beside their retrieval score
+(`embed.answer.rerank`), so the one the answer quotes is usually first.
 The confidence model says how likely the first sentence holds the fact; below the ranker's threshold the
 answer is declined (`found: false`), since a wrong confident answer costs a reader more than a plain "no";
 so is a question asking for a figure or a date whose best sentence holds none.
@@ -32,6 +34,7 @@ from .features import (
     sentence_features,
 )
 from .ranker import AnswerRanker, confidence_features, load_ranker
+from .rerank import evidence_order, reorder
 
 if TYPE_CHECKING:
     from ..model.encoder import Encoder
@@ -89,7 +92,8 @@ def answer_question(
 
     Args:
         question: the user's question.
-        hits: the retrieved passages, best first; `AnswerSentence.passage` indexes into them.
+        hits: the retrieved passages, best first. The answer returns them reordered by the evidence they
+            hold (`rerank.evidence_order`); `AnswerSentence.passage` indexes into that order.
         tokenizer: the index's tokenizer (its user words); the default one when None.
         encoder: the index's encoder; without one the dense features are zero.
         max_chars: the answer's budget: sentences are added only while the answer is shorter.
@@ -114,6 +118,7 @@ def answer_question(
     logits = ranker.sentence.logit(rows)
     evidence = confidence_features(logits, rows, float(hits[0].dense_score or 0.0))
     confidence = float(ranker.confidence.probability(evidence[None, :])[0])
+    hits, candidates = reorder(hits, candidates, evidence_order(hits, candidates, logits))
     best = int(logits.argmax())
     if (
         confidence < ranker.threshold

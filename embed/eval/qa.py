@@ -108,7 +108,9 @@ def evaluate_qa(
     Returns:
         {"n" (answerable questions), "n_unanswerable", "mode", <retrieval metrics of the last mode>,
         "modes": {mode: {metrics, "ms_per_query"}}, and with `ask_fn`: "answer_hit", "first_hit",
-        "answer_chars", "answered", "declined"?, "calibration", "baselines": {name: {...}}}.
+        "answer_chars", "answered", "declined"?, "calibration", "baselines": {name: {...}}, and
+        "ask_order" (the retrieval metrics of the passages in the order the answers return them; over
+        the passages `ask_fn` returns, so recall@5 and MRR stop at its top k)}.
     """
     items = read_qa(qa_path)
     if not items:
@@ -124,9 +126,16 @@ def evaluate_qa(
     if ask_fn is not None:
         answers = [_safe_ask(ask_fn, it.question) for it in track(items, desc="answering", unit="question")]
         result.update(score_answers(items, answers))
+        if answerable:
+            # The passages as `ask` returns them: retrieval's, reordered by the answer evidence they hold.
+            asked = [a.hits for it, a in zip(items, answers, strict=True) if it.answerable]
+            result["ask_order"] = mean_ranking_metrics(asked, answerable)
+        # The baselines read the same passages in retrieval's order (by fused score), not in the order the
+        # answer evidence gave them: `lead` is what a reader sees first without any answering.
+        retrieved = [sorted(a.hits, key=lambda h: -h.score) for a in answers]
         result["baselines"] = {
             name: score_answers(
-                items, [baseline(it.question, a.hits) for it, a in zip(items, answers, strict=True)]
+                items, [baseline(it.question, hits) for it, hits in zip(items, retrieved, strict=True)]
             )
             for name, baseline in BASELINES.items()
         }
@@ -180,23 +189,30 @@ def calibration(pairs: Sequence[tuple[float, bool]]) -> dict[str, Any]:
 
 
 def _evaluate_mode(retriever: Retriever, items: list[QAItem], k: int, mode: Mode) -> dict[str, float]:
-    totals: dict[str, float] = {}
+    rankings = []
     start = time.perf_counter()
     for item in track(items, desc=f"searching ({mode})", unit="question"):
         try:
-            hits = retriever.search(item.question, k=k, mode=mode)
+            rankings.append(retriever.search(item.question, k=k, mode=mode))
         except EmptyQueryError:
-            hits = []  # counted as a miss: the question had nothing to search for
-        for key, value in score_ranking(hits, item).items():
-            totals[key] = totals.get(key, 0.0) + value
+            rankings.append([])  # counted as a miss: the question had nothing to search for
     elapsed = time.perf_counter() - start
-    # doc@1 is defined only for questions that name their article; the other metrics for all of them.
-    with_context = sum(item.context_id is not None for item in items)
-    counts = {key: with_context if key == "doc@1" else len(items) for key in totals}
-    metrics = {key: round(value / counts[key], 4) for key, value in totals.items()}
+    metrics = mean_ranking_metrics(rankings, items)
     metrics["ms_per_query"] = round(1000 * elapsed / len(items), 2)
     logger.info("%s: %s", mode, metrics)
     return metrics
+
+
+def mean_ranking_metrics(rankings: Sequence[Sequence[Hit]], items: Sequence[QAItem]) -> dict[str, float]:
+    """`score_ranking` averaged over questions (one ranking per item)."""
+    totals: dict[str, float] = {}
+    for hits, item in zip(rankings, items, strict=True):
+        for key, value in score_ranking(hits, item).items():
+            totals[key] = totals.get(key, 0.0) + value
+    # doc@1 is defined only for questions that name their article; the other metrics for all of them.
+    with_context = sum(item.context_id is not None for item in items)
+    counts = {key: with_context if key == "doc@1" else len(items) for key in totals}
+    return {key: round(value / counts[key], 4) for key, value in totals.items()}
 
 
 def _safe_ask(ask_fn: Callable[[str], Answer], question: str) -> Answer:
