@@ -176,6 +176,14 @@ def test_an_untitled_article_is_titled_by_its_first_clause():
     )
 
 
+def test_a_reprint_is_titled_by_the_original_headline_it_names_not_by_the_marker():
+    reprint = "原标题：300余家企业人员集中听课！武汉新洲警方开展主题宣传活动。"
+    assert derive_title([reprint]) == "300余家企业人员集中听课"
+    bracketed = "（原标题：北京一高管酒后偷开警车，被诉盗窃罪）新京报快讯。"
+    assert derive_title([bracketed]) == "北京一高管酒后偷开警车"
+    assert derive_title(["原标题："]) == "原标题："  # nothing after the marker: keep what there is
+
+
 def test_a_page_without_text_has_no_articles():
     assert split_articles("编辑:陈彬\n\n张双杰 摄\n", "x", "x.txt") == []
 

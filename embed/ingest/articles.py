@@ -54,6 +54,7 @@ YEAR = re.compile(r"(\d{4})年|([〇零一二三四五六七八九]{4})年")
 
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?]")
+_REPRINT_MARK = re.compile(r"^[（(]?原标题[：:]\s*")
 _BIGRAM_RE = re.compile(r"\s+")
 _BARE_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[上下]午|晚|早)?")
 _INNER_MARK = re.compile(r"[，,、；;：:]")
@@ -234,6 +235,9 @@ def derive_title(paragraphs: list[str]) -> str:
     paragraph = candidates[0]
     match = LEAD_CREDIT.match(paragraph) or LEAD.match(paragraph)
     rest = (paragraph[match.end() :] if match else paragraph).strip()
+    # A reprint opens with the original's headline (原标题：…, a third of the news archive's articles):
+    # that headline is the title, not the marker.
+    rest = _REPRINT_MARK.sub("", rest) or rest
     clause = _CLAUSE_END.split(rest, maxsplit=1)[0].strip()
     if len(clause) < TITLE_MIN_CHARS or _BARE_DATE.fullmatch(clause):
         clause = re.split(r"[。！？；]", rest, maxsplit=1)[0]
