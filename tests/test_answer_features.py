@@ -47,6 +47,13 @@ def test_a_date_is_not_a_figure_for_a_how_many_question():
     assert holds_type("会议于8月18日召开。", ["date"])
 
 
+def test_an_approximate_count_in_chinese_numerals_is_a_figure():
+    # 三十余项 answers 「要逐条达标的事项大概有多少？」 as 30项 would.
+    for text in ("确定的三十余项具体工作", "十几家企业", "百余人参加", "十来个村"):
+        assert holds_type(text, ["number"]), text
+    assert not holds_type("一律从严", ["number"])
+
+
 def test_the_asked_unit_must_count_a_figure_in_the_sentence():
     assert asked_unit("示范区占了几家？") == "家"
     assert asked_unit("一共要投多少钱？") == "元"

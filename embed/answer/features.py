@@ -34,7 +34,7 @@ QUESTION_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             rf"|(?<!哪)几[{MEASURE_WORDS}]"
         ),
         re.compile(
-            r"\d|[一二两三四五六七八九十百千万亿]+[个家项名次年月天岁人倍成%元米亩吨户批条所座处辆]|百分之"
+            r"\d|[一二两三四五六七八九十百千万亿]+[余多几来]?[个家项名次年月天岁人倍成%元米亩吨户批条所座处辆]|百分之"
         ),
     ),
     # 什么时候/何时/哪年 want a date or a time.
