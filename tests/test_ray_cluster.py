@@ -19,7 +19,10 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "eval" / "news_archive" / "corpus.jsonl"
-ARTICLES, FILES = 300, 6
+ARTICLES, FILES = 1200, 6
+"""Enough that summarizing keeps the worker node busy for seconds: the kill must land while one of its
+processes runs a summarizing task, and 300 articles (summarized in under a second since the bulk
+tokenizers) let the run finish before the watcher saw one, now and then."""
 
 
 def _can_isolate() -> str | None:
