@@ -100,7 +100,9 @@ class AskResponse(BaseModel):
     )
     message: str | None = None
     sentences: list[SentenceOut]
-    passages: list[PassageOut]
+    passages: list[PassageOut] = Field(
+        description="the retrieved passages, ordered by retrieval score beside the answer evidence each holds"
+    )
     took_ms: float
 
     @classmethod
