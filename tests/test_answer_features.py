@@ -104,6 +104,24 @@ def test_beyond_lead_credits_the_question_words_the_passage_opening_lacks():
     assert coverage[0] > coverage[2]
 
 
+def test_titled_reads_each_sentence_with_its_article_title():
+    # An entry names its subject once; the sentence that answers leaves it out.
+    text = "邵伯温，字子文，洛阳人。著有《邵氏闻见录》。邵伯温有三子。"
+    other = "魔岩唱片是滚石唱片的子公司。"
+    hits = [
+        Hit(Chunk(0, "a#0", "邵伯温", text, 0, len(text)), 1.0),
+        Hit(Chunk(1, "b#0", "魔岩唱片", other, 0, len(other)), 0.5),
+    ]
+    candidates = candidate_sentences(hits)
+    assert [c.title for c in candidates] == ["邵伯温", "邵伯温", "邵伯温", "魔岩唱片"]
+    question = "邵伯温曾著有什么书？"
+    rows = sentence_features(question, tokenize(question), candidates)
+    column = dict(zip(FEATURES, rows.T, strict=True))
+    # On the sentence alone the name outweighs 著有; read with the title, the answer holds both.
+    assert column["coverage"][1] < column["coverage"][2]
+    assert column["titled"][1] > column["titled"][2] > column["titled"][3]
+
+
 def test_every_candidate_gets_one_row_of_every_feature(fake_encoder):
     texts = ["沁泉湖公园明年5月1日开园。公园总投资3.2亿元。", "公园总投资3.2亿元。示范区召开会议。"]
     hits = [Hit(Chunk(i, f"a#{i}", "题", t, 0, len(t)), 1.0) for i, t in enumerate(texts)]

@@ -91,6 +91,7 @@ FEATURES: tuple[str, ...] = (
     "bigrams",  # share of the question's character bigrams found in the sentence
     "focus",  # coverage of the words of the question's asking clause (总投资 in 总投资多少)
     "near",  # coverage of the words right beside the question word (主讲 in 由谁主讲; `near_terms`)
+    "titled",  # coverage of the question's words in the sentence read after its article's title (`_titled`)
     "beyond_lead",  # coverage of the question's words the passage's opening sentence lacks (`_beyond_lead`)
     "neighbour",  # best coverage of the adjacent sentences of the same passage
     "novelty",  # share of the sentence's characters not in the question: a fact adds something
@@ -126,6 +127,8 @@ class Candidate:
     end: int
     position: int
     """The sentence's position inside its passage (0 = first)."""
+    title: str = ""
+    """The title of the article the passage belongs to."""
 
 
 def candidate_sentences(hits: Sequence[Hit]) -> list[Candidate]:
@@ -136,7 +139,9 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[Candidate]:
         for position, sentence in enumerate(split_sentences(hit.chunk.text)):
             if sentence.text.strip() and sentence.text not in seen:
                 seen.add(sentence.text)
-                out.append(Candidate(passage, sentence.text, sentence.start, sentence.end, position))
+                out.append(
+                    Candidate(passage, sentence.text, sentence.start, sentence.end, position, hit.chunk.title)
+                )
     return out
 
 
@@ -267,6 +272,7 @@ def sentence_features(
         "bigrams": bigrams,
         "focus": coverage(focus_terms(question, terms), texts),
         "near": coverage(near_terms(question, terms), texts),
+        "titled": _titled(terms, candidates),
         "beyond_lead": _beyond_lead(terms, candidates),
         "neighbour": _neighbour(cov, candidates),
         "novelty": np.array([_novelty(c, question_chars) for c in compact]),
@@ -286,6 +292,18 @@ def _dense(question: str, texts: Sequence[str], encoder: Encoder | None) -> np.n
     query = np.asarray(encoder.encode_queries([question]), dtype=np.float32)[0]
     rows = np.asarray(encoder.encode_passages(list(texts)), dtype=np.float32)
     return (rows @ query).astype(np.float64)
+
+
+def _titled(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
+    """Coverage of the question's words in each sentence read after its article's title.
+
+    Sentences inside an article leave its subject out: an encyclopedia entry goes on 「卒于高宗绍兴四年
+    （1134年）。」 and 「著有《邵氏闻见录》。」 after naming 邵伯温 once, a news report says 该区 or nothing
+    for the district its headline names. A question names the subject, so on coverage alone the one
+    sentence that repeats it (mostly the opening) beats the one that answers. Read with the title, every
+    sentence of the article has the subject, and the words that differ are the asked ones.
+    """
+    return coverage(terms, [f"{c.title}\n{c.text}" for c in candidates])
 
 
 def _beyond_lead(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
