@@ -211,6 +211,13 @@ def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budge
             "全区共建成远程教育站点120个。",
             "120个",
         ),
+        # 多少辆 counts vehicles: a figure in another unit (亩, 个) states something else.
+        (
+            "新修的公交车场建好以后能停多少辆公交车？",
+            "新修的公交车场占地33.34亩，建好以后设公交车停车位，已拆除建筑物12处。",
+            "公交车场建成后可停放公交车80辆。",
+            "80辆",
+        ),
         # 9月16日 says which day, not which year.
         (
             "沁泉湖公园管理处是哪一年成立的？",
@@ -233,7 +240,7 @@ def test_any_passages_give_verbatim_cited_sentences_or_not_found(passages, budge
             "史平陵村",
         ),
     ],
-    ids=["figure", "year", "day-not-place", "village"],
+    ids=["figure", "unit", "year", "day-not-place", "village"],
 )
 def test_a_question_is_declined_when_the_best_sentence_lacks_what_it_pins_down(
     question, lacking, holding, fact
