@@ -9,7 +9,7 @@ The archive is indexed exactly as `policyqa index` does (built-in model), each q
 (hybrid, top 5), and every candidate sentence gets its features. The sentence model learns which candidate
 holds the hidden fact; the confidence model learns, from the best candidate's evidence, whether it does.
 
-    .venv/bin/python scripts/train_answer_ranker.py [--articles 1500] [--threshold 0.125] [--seed 13]
+    .venv/bin/python scripts/train_answer_ranker.py [--articles 1500] [--threshold 0.1] [--seed 13]
 
 Deterministic for a given seed and corpus. Takes about 2 minutes on 2 cores (measured: 96-115 s).
 """
@@ -51,9 +51,7 @@ def main() -> None:
     parser.add_argument(
         "--near-share", type=float, default=0.2, help="share of questions cut from the archive"
     )
-    parser.add_argument(
-        "--threshold", type=float, default=0.125, help="confidence below which answers decline"
-    )
+    parser.add_argument("--threshold", type=float, default=0.1, help="confidence below which answers decline")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=RANKER_FILE)
     args = parser.parse_args()

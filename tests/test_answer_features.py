@@ -122,6 +122,20 @@ def test_titled_reads_each_sentence_with_its_article_title():
     assert column["titled"][1] > column["titled"][2] > column["titled"][3]
 
 
+def test_chars_credit_the_asked_characters_a_terse_sentence_shares_beyond_the_title():
+    # 颜色 is not a word of 「体淡绿色」, but 体 and 色 are its characters; the opening has only the title's.
+    text = "美洲似银汉鱼为银汉鱼目银汉鱼科的其中一种。体淡绿色，体侧具一银色纵带。分布于北美洲。"
+    hits = [Hit(Chunk(0, "a#0", "美洲似银汉鱼", text, 0, len(text)), 1.0)]
+    candidates = candidate_sentences(hits)
+    question = "美洲似银汉鱼整体是什么颜色？"
+    rows = sentence_features(question, tokenize(question), candidates)
+    chars = rows[:, FEATURES.index("chars")]
+    coverage = rows[:, FEATURES.index("coverage")]
+    assert coverage[0] > coverage[1]
+    assert chars[1] > chars[0] and chars[1] > chars[2]
+    assert 0.0 <= chars.min() and chars.max() <= 1.0
+
+
 def test_every_candidate_gets_one_row_of_every_feature(fake_encoder):
     texts = ["沁泉湖公园明年5月1日开园。公园总投资3.2亿元。", "公园总投资3.2亿元。示范区召开会议。"]
     hits = [Hit(Chunk(i, f"a#{i}", "题", t, 0, len(t)), 1.0) for i, t in enumerate(texts)]

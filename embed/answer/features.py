@@ -93,6 +93,7 @@ FEATURES: tuple[str, ...] = (
     "near",  # coverage of the words right beside the question word (主讲 in 由谁主讲; `near_terms`)
     "titled",  # coverage of the question's words in the sentence read after its article's title (`_titled`)
     "beyond_lead",  # coverage of the question's words the passage's opening sentence lacks (`_beyond_lead`)
+    "chars",  # share of the question's characters beyond its article's title found in the sentence (`_chars`)
     "neighbour",  # best coverage of the adjacent sentences of the same passage
     "novelty",  # share of the sentence's characters not in the question: a fact adds something
     "log_chars",  # log of the sentence's length
@@ -274,6 +275,7 @@ def sentence_features(
         "near": coverage(near_terms(question, terms), texts),
         "titled": _titled(terms, candidates),
         "beyond_lead": _beyond_lead(terms, candidates),
+        "chars": _chars(terms, candidates),
         "neighbour": _neighbour(cov, candidates),
         "novelty": np.array([_novelty(c, question_chars) for c in compact]),
         "log_chars": np.array([math.log1p(len(t)) for t in texts]),
@@ -326,6 +328,24 @@ def _beyond_lead(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.nd
         if rest and len(rows) > 1:
             out[rows[1:]] = coverage(rest, [candidates[i].text for i in rows[1:]])
     return out
+
+
+def _chars(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
+    """IDF-weighted share of the question words' characters, less its article title's, in each sentence.
+
+    An entry names its subject in the title and then writes tersely: 「美洲似银汉鱼整体是什么颜色？」 is
+    answered by 「体淡绿色，体侧具一银色纵带…」, which shares no word with the question (颜色 against 绿色)
+    but its characters 体 and 色, while the entry's opening repeats the whole subject and nothing asked.
+    Characters of the title are left out: every sentence of the article is about it.
+    """
+    wanted = list(dict.fromkeys(ch for t in terms for ch in t if not ch.isspace()))
+    if not wanted or not candidates:
+        return np.zeros(len(candidates))
+    idf = idf_lookup(None)
+    weights = np.array([idf(ch) for ch in wanted])[:, None]
+    lacked = weights * np.array([[ch not in c.title for c in candidates] for ch in wanted], dtype=float)
+    present = np.array([[ch in c.text for c in candidates] for ch in wanted], dtype=float)
+    return (lacked * present).sum(axis=0) / np.maximum(lacked.sum(axis=0), 1e-12)
 
 
 def _neighbour(cov: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
