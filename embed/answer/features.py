@@ -338,14 +338,18 @@ def _chars(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
     but its characters 体 and 色, while the entry's opening repeats the whole subject and nothing asked.
     Characters of the title are left out: every sentence of the article is about it.
     """
-    wanted = list(dict.fromkeys(ch for t in terms for ch in t if not ch.isspace()))
-    if not wanted or not candidates:
-        return np.zeros(len(candidates))
     idf = idf_lookup(None)
-    weights = np.array([idf(ch) for ch in wanted])[:, None]
-    lacked = weights * np.array([[ch not in c.title for c in candidates] for ch in wanted], dtype=float)
-    present = np.array([[ch in c.text for c in candidates] for ch in wanted], dtype=float)
-    return (lacked * present).sum(axis=0) / np.maximum(lacked.sum(axis=0), 1e-12)
+    weighted = [(ch, idf(ch)) for ch in dict.fromkeys(ch for t in terms for ch in t if not ch.isspace())]
+    beyond: dict[str, list[tuple[str, float]]] = {}  # title -> its article's characters still asked for
+    out = np.zeros(len(candidates))
+    for i, cand in enumerate(candidates):
+        asked = beyond.get(cand.title)
+        if asked is None:
+            asked = beyond[cand.title] = [(ch, w) for ch, w in weighted if ch not in cand.title]
+        total = sum(w for _, w in asked)
+        if total > 0:
+            out[i] = sum(w for ch, w in asked if ch in cand.text) / total
+    return out
 
 
 def _neighbour(cov: np.ndarray, candidates: Sequence[Candidate]) -> np.ndarray:
