@@ -72,7 +72,6 @@ sets unchanged, for +9 characters of median answer (92 → 101 on news)."""
 RUNNER_UP_CHARS = ANSWER_BUDGET
 
 FIGURE_KINDS = ("number", "date")
-
 """Question types answered by a figure or a date: a best sentence without any is declined."""
 
 STRICT_UNITS = frozenset("元辆亩吨张万")
