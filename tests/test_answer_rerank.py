@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 import embed.answer.rerank
 from embed.answer.answer import answer_question
@@ -68,5 +67,4 @@ def test_ask_shows_the_passage_its_answer_quotes_first_and_the_answer_does_not_d
     for s in answer.sentences:
         assert answer.hits[s.passage].chunk.text[s.start : s.end] == s.text
     flipped = answer_question("沁泉湖公园什么时候开园？", hits[::-1], ranker=ALWAYS)
-    # Equal up to rounding: BLAS may sum a feature row differently at another place in the matrix.
-    assert flipped.text == answer.text and flipped.confidence == pytest.approx(answer.confidence, rel=1e-9)
+    assert flipped.text == answer.text and flipped.confidence == answer.confidence

@@ -338,17 +338,14 @@ def _chars(terms: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
     but its characters 体 and 色, while the entry's opening repeats the whole subject and nothing asked.
     Characters of the title are left out: every sentence of the article is about it.
     """
-    idf = idf_lookup(None)
-    weighted = [(ch, idf(ch)) for ch in dict.fromkeys(ch for t in terms for ch in t if not ch.isspace())]
-    beyond: dict[str, list[tuple[str, float]]] = {}  # title -> its article's characters still asked for
-    out = np.zeros(len(candidates))
+    chars = list(dict.fromkeys(ch for t in terms for ch in t if not ch.isspace()))
+    by_title: dict[str, list[int]] = {}
     for i, cand in enumerate(candidates):
-        asked = beyond.get(cand.title)
-        if asked is None:
-            asked = beyond[cand.title] = [(ch, w) for ch, w in weighted if ch not in cand.title]
-        total = sum(w for _, w in asked)
-        if total > 0:
-            out[i] = sum(w for ch, w in asked if ch in cand.text) / total
+        by_title.setdefault(cand.title, []).append(i)
+    out = np.zeros(len(candidates))
+    for title, rows in by_title.items():
+        asked = [ch for ch in chars if ch not in title]
+        out[rows] = coverage(asked, [candidates[i].text for i in rows])
     return out
 
 

@@ -47,7 +47,9 @@ class LinearModel:
         """Log-odds of each row (rows: [n, len(names)]); empty for no rows."""
         if len(rows) == 0:
             return np.zeros(0)
-        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        # An elementwise product summed per row, not a matrix product: BLAS may round a row's sum differently
+        # at another place in the matrix, and a candidate's score must not depend on its rank.
+        return (((rows - self.mean) / self.scale) * self.coef).sum(axis=1) + self.intercept
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """Probability of each row."""
