@@ -35,6 +35,7 @@ from embed.summarize.scorer import MODEL_PATH, SummaryScorer
 from embed.summarize.selection import MODEL_PATH as SELECTOR_PATH
 from embed.summarize.selection import SET_FEATURES, SummarySelector, candidate_sets, set_features
 from embed.summarize.summarize import selection_view, sentence_graph
+from embed.text.clean import strip_datelines
 from embed.text.sentences import split_sentences
 from embed.text.words import tokenize
 
@@ -75,7 +76,7 @@ def training_set(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            x, y = article_rows(record["text"], record["summary"])
+            x, y = article_rows(strip_datelines(record["text"]), record["summary"])
             if len(y):
                 xs.append(x)
                 ys.append(y)
@@ -109,12 +110,13 @@ def train_selector(path: Path, scorer: SummaryScorer, alpha: float) -> SummarySe
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
-            x, y = selector_rows(record["text"], record["summary"], scorer)
+            text = strip_datelines(record["text"])
+            x, y = selector_rows(text, record["summary"], scorer)
             if len(y):
                 xs.append(x)
                 ys.append(y)
                 articles += 1
-                chars = len("".join(record["text"].split()))
+                chars = len("".join(text.split()))
                 shortest = chars if shortest is None else min(shortest, chars)
     meta = {
         "trained_on": f"{path.parent.name}/{path.name} (sha256 {_digest(path)}…)",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embed.text.clean import NearDuplicates, clean_text, normalize
+from embed.text.clean import NearDuplicates, clean_text, normalize, strip_datelines
 
 
 def _no_space(text: str) -> str:
@@ -206,3 +206,25 @@ def test_any_unicode_text_cleans_without_error_idempotently_and_in_order(text):
     once = clean_text(text)
     assert clean_text(once) == once
     assert _is_subsequence(_no_space(once), _no_space(normalize(text)))
+
+
+def test_datelines_opening_a_paragraph_are_stripped_and_nothing_else():
+    cases = {
+        "中新社华盛顿7月28日电 (记者 陈孟统)当地时间27日，中国驻美国使馆": "当地时间27日，中国驻美国使馆",
+        "河北日报讯（记者赵瑞雪）8月17日，第三届联赛开幕": "8月17日，第三届联赛开幕",
+        "本报讯 连日来，都昌县应急管理局": "连日来，都昌县应急管理局",
+        "新京报快讯据佛山市公安局消息": "据佛山市公安局消息",
+        "参考消息网8月15日报道 据今日俄罗斯电视台网站": "据今日俄罗斯电视台网站",
+        "12月17日讯今天下午，娄底市中级人民法院": "今天下午，娄底市中级人民法院",
+        "标题一行\n本报讯(记者邹某)今天，示范区": "标题一行\n今天，示范区",
+    }
+    for text, stripped in cases.items():
+        assert strip_datelines(text) == stripped
+    for text in (
+        "国网淮南供电公司高压用电检查班发现异常。",  # 电 of a name, not a dateline
+        "供电公司7月1日电费账单显示用电量上升。",  # 电 of 电费
+        "2名犯罪嫌疑人每晚7点开启高压计量箱，短接电流实施窃电。",
+        "8月18日，示范区召开大会。",  # a date opening a sentence
+        "会上，记者提问。据新华社7月1日电，会议召开。",  # not at a paragraph's start
+    ):
+        assert strip_datelines(text) == text

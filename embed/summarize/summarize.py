@@ -13,6 +13,7 @@ import numpy as np
 from ..datamodels import Sentence, Summary
 from ..errors import BadInputError
 from ..ingest.articles import split_articles
+from ..text.clean import strip_datelines
 from ..text.keywords import extract_keywords, idf_lookup
 from ..text.sentences import split_sentences
 from ..text.words import Tokenizer, tokenize
@@ -96,7 +97,9 @@ def summarize_text(
     """An extractive summary of one article: whole sentences copied verbatim, in reading order, plus keywords.
 
     Args:
-        text: the article (cleaned text; line breaks end sentences).
+        text: the article (cleaned text; line breaks end sentences). Datelines that open its paragraphs
+            (本报讯（记者…）, 新华社北京8月1日电) are left out (`clean.strip_datelines`): they say where the
+            copy comes from, and a summary that leads with one spends its budget on the credit.
         max_chars: the budget; sentences are added while the summary is shorter, so the last may cross it.
         idf: word -> IDF of the corpus (better keywords and similarities); jieba's general table when None.
         keywords: how many keywords to return.
@@ -112,6 +115,7 @@ def summarize_text(
     """
     if max_chars <= 0:
         raise BadInputError(f"max_chars must be positive, got {max_chars}")
+    text = strip_datelines(text)
     sentences = split_sentences(text)
     cut = tokenize if tokenizer is None else tokenizer.tokenize
     tokens = [cut(s.text) for s in sentences]

@@ -60,6 +60,19 @@ BYLINE = re.compile(
 )
 """A byline line of a feature or commentary: 本报记者 郭树勋 付凯明, 本报通讯员 张攀, □ 严实."""
 
+ELECTRIC = "[费力网价量站厂器视话脑动子池梯缆线源路压流商]"
+"""What follows 电 when it starts a word (7月1日电费), not the dateline's 电 (filed by wire)."""
+
+DATELINE = re.compile(
+    rf"^[ \t\u3000\u00a0]*(?:[^，。！？\n]{{0,24}}?\d{{1,2}}月\d{{1,2}}日(?:电(?!{ELECTRIC})|讯|报道)"
+    rf"|[^，。！？\n]{{0,20}}?[报网闻台社端快]讯|[^，。！？\n]{{0,24}}?综合报道)"
+    rf"[ \t\u3000\u00a0]*(?:[（(][^（）()\n]{{0,40}}[）)])?[ \t\u3000\u00a0]*(?=[{CJK}“\d])",
+    re.MULTILINE,
+)
+"""A news dateline opening a paragraph: the outlet, place and day the copy was filed, and its credit
+(中新社华盛顿7月28日电 (记者 陈孟统), 河北日报讯（记者赵瑞雪）, 本网讯, 参考消息网8月15日报道). It says
+where the text comes from, not what happened, and is set apart from the first sentence in print."""
+
 CRAWL_HEADER = re.compile(r"^[\[\]\s\d/:\-]*[，,]?\s*正文[：:]\s*")
 """What a web crawl put before an article's body: a timestamp and 正文 ("body"), as in `07-21 09:22，正文：`
 or `[ 2023/07/20 15:50 ]，正文：`. Furniture; left in, it glues a date onto the lead sentence."""
@@ -392,3 +405,8 @@ def _sketch(key: str, grams: frozenset[str]) -> list[tuple[int, str]]:
 def _near(new: frozenset[str], old: frozenset[str]) -> bool:
     common = len(new & old)
     return common >= NEAR_DUP_JACCARD * len(new | old) or common >= NEAR_DUP_CONTAINED * len(new)
+
+
+def strip_datelines(text: str) -> str:
+    """`text` without the datelines (DATELINE) that open its paragraphs: what a summary leaves out."""
+    return DATELINE.sub("", text)
