@@ -217,6 +217,7 @@ def test_datelines_opening_a_paragraph_are_stripped_and_nothing_else():
         "参考消息网8月15日报道 据今日俄罗斯电视台网站": "据今日俄罗斯电视台网站",
         "12月17日讯今天下午，娄底市中级人民法院": "今天下午，娄底市中级人民法院",
         "标题一行\n本报讯(记者邹某)今天，示范区": "标题一行\n今天，示范区",
+        "（记者冯华妹）浙江省余姚市三名拆迁干部": "浙江省余姚市三名拆迁干部",
     }
     for text, stripped in cases.items():
         assert strip_datelines(text) == stripped
@@ -226,5 +227,6 @@ def test_datelines_opening_a_paragraph_are_stripped_and_nothing_else():
         "2名犯罪嫌疑人每晚7点开启高压计量箱，短接电流实施窃电。",
         "8月18日，示范区召开大会。",  # a date opening a sentence
         "会上，记者提问。据新华社7月1日电，会议召开。",  # not at a paragraph's start
+        "（图为开园现场）市民前来游览。",  # a caption's brackets, no credit
     ):
         assert strip_datelines(text) == text

@@ -65,13 +65,15 @@ ELECTRIC = "[费力网价量站厂器视话脑动子池梯缆线源路压流商]
 
 DATELINE = re.compile(
     rf"^[ \t\u3000\u00a0]*(?:[^，。！？\n]{{0,24}}?\d{{1,2}}月\d{{1,2}}日(?:电(?!{ELECTRIC})|讯|报道)"
-    rf"|[^，。！？\n]{{0,20}}?[报网闻台社端快]讯|[^，。！？\n]{{0,24}}?综合报道)"
+    rf"|[^，。！？\n]{{0,20}}?[报网闻台社端快]讯|[^，。！？\n]{{0,24}}?综合报道"
+    rf"|(?=[（(](?:本报)?(?:记者|通讯员|特约记者|实习生)))"
     rf"[ \t\u3000\u00a0]*(?:[（(][^（）()\n]{{0,40}}[）)])?[ \t\u3000\u00a0]*(?=[{CJK}“\d])",
     re.MULTILINE,
 )
 """A news dateline opening a paragraph: the outlet, place and day the copy was filed, and its credit
-(中新社华盛顿7月28日电 (记者 陈孟统), 河北日报讯（记者赵瑞雪）, 本网讯, 参考消息网8月15日报道). It says
-where the text comes from, not what happened, and is set apart from the first sentence in print."""
+(中新社华盛顿7月28日电 (记者 陈孟统), 河北日报讯（记者赵瑞雪）, 本网讯, 参考消息网8月15日报道), or the
+credit alone (（记者冯华妹）). It says where the text comes from, not what happened, and is set apart from
+the first sentence in print."""
 
 CRAWL_HEADER = re.compile(r"^[\[\]\s\d/:\-]*[，,]?\s*正文[：:]\s*")
 """What a web crawl put before an article's body: a timestamp and 正文 ("body"), as in `07-21 09:22，正文：`
