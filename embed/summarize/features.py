@@ -53,7 +53,10 @@ DATELINE = re.compile(
     r"^\s*(?:【[^】]{0,20}】|本报讯|新华社|中新网|中新社|人民网|央视网|[^，。]{0,12}(?:电|讯|消息)\s*[（(]|"
     r"[（(]?(?:记者|通讯员)[^）)]{0,20}[）)])"
 )
-"""How news copy opens with its source (本报讯, 新华社北京8月1日电, （记者 …）): the lead, usually."""
+"""How news copy opens with its source (本报讯, 新华社北京8月1日电, （记者 …）): the lead, usually.
+The summarizer cuts a dateline that opens a paragraph before it scores (`text.clean.strip_datelines`);
+this flag reads any sentence, so it still sees one in mid-paragraph (a lead glued to a headline) or
+【…】 brackets."""
 
 DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年|[上下]半年|今年|近日|日前|昨[天日]|当天|当日")
 """A date or a relative day: news facts carry one."""
