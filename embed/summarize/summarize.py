@@ -160,30 +160,13 @@ def summarize_page(
     return summarize_text(page_text(text), max_chars, idf=idf, keywords=keywords, tokenizer=tokenizer)
 
 
-def score_sentences(
-    text: str,
-    sentences: Sequence[Sentence],
-    tokens: Sequence[Sequence[str]],
-    idf: Mapping[str, float] | None = None,
-    scorer: SummaryScorer | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score the first MAX_CANDIDATES sentences; page furniture is scored last.
+def _rule_scores(graph: SentenceGraph, rows: np.ndarray, learned: np.ndarray) -> np.ndarray:
+    """Each candidate's score when the rules pick; page furniture is scored last.
 
     Score = position prior × centrality ** CENTRALITY_POWER × learned ** SCORER_POWER. Centrality is the
     mean of two views over TF-IDF sentence vectors, each scaled to max 1: LexRank and cosine to the whole
-    text's centroid. The learned score is the shipped scorer's probability that a reference summary draws
-    on the sentence.
-
-    Returns:
-        (scores of the candidates, their cosine similarity matrix).
+    text's centroid. `learned` is the shipped scorer's probability that a reference summary draws on it.
     """
-    graph, similarity = sentence_graph(tokens, idf)
-    rows = sentence_features(text, sentences, graph)
-    learned = (scorer or load_scorer()).score(rows)
-    return _rule_scores(graph, rows, learned), similarity
-
-
-def _rule_scores(graph: SentenceGraph, rows: np.ndarray, learned: np.ndarray) -> np.ndarray:
     centrality = (graph.lexrank + _unit_max(graph.centroid_cosine)) / 2
     prior = 1.0 / (1.0 + np.arange(len(centrality))) ** POSITION_DECAY
     scores = prior * centrality**CENTRALITY_POWER * learned**SCORER_POWER
