@@ -83,3 +83,18 @@ def test_a_loaded_index_scores_exactly_as_bm25s_without_importing_it(seeds_dir, 
     loaded.save(tmp_path / "again")
     for name in ("data.csc.index.npy", "vocab.index.json", "params.index.json"):
         assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "bm25" / name).read_bytes()
+
+
+def test_a_mapped_index_stays_mapped_but_slices_as_plain_arrays(tmp_path):
+    # Mapped: a query reads only its tokens' columns. Plain ndarrays: np.memmap's Python hooks ran on every
+    # slice a query takes, and cost more under load than the scoring (benchmarks/load.py, /api/ask).
+    from embed.index.bm25 import SavedScores
+
+    BM25Index.build(DOCS).save(tmp_path)
+    loaded = BM25Index.load(tmp_path, mmap=True)
+    assert isinstance(loaded._model, SavedScores)
+    for name in ("data", "indices", "indptr"):
+        array = loaded._model.scores[name]
+        assert type(array) is np.ndarray
+        assert isinstance(array.base, np.memmap)
+    assert loaded.top(["沁泉湖", "公园"], 3)[0][0] == 0

@@ -49,4 +49,8 @@ def reorder(
     passage's sentences in sequence still finds them together.
     """
     new_index = {old: new for new, old in enumerate(order)}
-    return tuple(hits[i] for i in order), [replace(c, passage=new_index[c.passage]) for c in candidates]
+    moved = [
+        c if new_index[c.passage] == c.passage else replace(c, passage=new_index[c.passage])
+        for c in candidates
+    ]
+    return tuple(hits[i] for i in order), moved

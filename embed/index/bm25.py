@@ -126,8 +126,10 @@ class SavedScores:
         self.folder = folder
         self.vocab_dict: dict[str, int] = json.loads((folder / SAVED_FILES[1]).read_text(encoding="utf-8"))
         mode = "r" if mmap else None
+        # np.asarray drops the np.memmap subclass and keeps the mapping: every query slices these arrays
+        # once per token, and the subclass's Python hooks on each slice cost more than the scoring itself.
         self.scores: dict[str, Any] = {
-            name: np.load(folder / f"{name}.csc.index.npy", allow_pickle=False, mmap_mode=mode)
+            name: np.asarray(np.load(folder / f"{name}.csc.index.npy", allow_pickle=False, mmap_mode=mode))
             for name in ("data", "indices", "indptr")
         }
         self.scores["num_docs"] = int(params["num_docs"])
