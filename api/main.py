@@ -276,6 +276,9 @@ def _build_once_then_open() -> Loader:
 def _lifespan(holder: ServiceHolder) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync handlers run in anyio's worker threads, 40 by default: on a few cores, CPU-bound requests
+        # then take turns at the GIL and all finish late. Fewer threads queue the rest on the event loop.
+        to_thread.current_default_thread_limiter().total_tokens = holder.settings.worker_threads()
         # Loading reads the index and the model from disk: seconds, so off the event loop.
         archive = await to_thread.run_sync(holder.load)
         articles, chunks = archive.counts()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from anyio import to_thread
 from api_support import ARTICLES, build_test_index, disk_loader
 from fastapi.testclient import TestClient
 
@@ -79,6 +80,16 @@ def test_an_unanswerable_question_is_declined_with_its_confidence(client: TestCl
     body = client.post("/api/ask", json={"question": "身份证到期了，换新证要带哪些材料？"}).json()
     assert body["found"] is False and body["answer"] == "" and body["sentences"] == []
     assert 0.0 <= body["confidence"] < 0.5 and body["message"]
+
+
+def test_the_service_computes_as_many_requests_at_once_as_its_settings_say(
+    index_dir: Path, fake_encoder
+) -> None:
+    # anyio's default is 40 worker threads; CPU-bound handlers beyond the cores only wait for the GIL.
+    app = create_app(Settings(index_dir=index_dir, serve_threads=3), loader=disk_loader(fake_encoder))
+    with TestClient(app) as c:
+        assert c.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == 3
+        assert c.post("/api/ask", json={"question": "沁泉湖公园什么时候开园？"}).status_code == 200
 
 
 def test_ask_defaults_top_k_to_five(tmp_path: Path, fake_encoder) -> None:
