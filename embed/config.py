@@ -49,7 +49,8 @@ class Settings:
     """Requests the HTTP service computes at once (its worker threads); 0 means twice the CPU cores this
     process may use. The handlers are CPU-bound Python, so threads beyond the cores only wait for the
     GIL: on 2 cores under benchmarks/load.py, 4 threads served /api/ask with p99 87-127 ms against
-    142-164 ms for anyio's default of 40, and more requests a second."""
+    142-164 ms for anyio's default of 40, and more requests a second. Raise it when the index lives in
+    a remote Milvus: its searches wait on the network, not the CPU."""
 
     def __post_init__(self) -> None:
         if not 50 <= self.chunk_max_chars <= 4000:
