@@ -12,6 +12,12 @@ BUILTIN_MODEL = "builtin"
 """Model name meaning "train the offline model on the corpus being indexed" (no download)."""
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, which containers and `taskset` narrow)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -85,7 +91,4 @@ class Settings:
 
     def worker_threads(self) -> int:
         """How many requests the HTTP service computes at once (`serve_threads`, or twice the cores)."""
-        if self.serve_threads:
-            return self.serve_threads
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return 2 * (cores or 1)
+        return self.serve_threads or 2 * usable_cores()

@@ -6,13 +6,14 @@ import os
 
 import pytest
 
-from embed.config import Settings
+from embed.config import Settings, usable_cores
 from embed.errors import BadInputError
 
 
 def test_worker_threads_default_to_twice_the_usable_cores():
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert Settings().worker_threads() == 2 * cores
+    if hasattr(os, "sched_getaffinity"):
+        assert usable_cores() == len(os.sched_getaffinity(0))
+    assert Settings().worker_threads() == 2 * usable_cores()
     assert Settings(serve_threads=3).worker_threads() == 3
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..config import usable_cores
 from ..datamodels import Article, Corpus, Skip
 from ..errors import BadInputError
 from ..ingest.ingest import read_corpus
@@ -158,7 +159,7 @@ def summarize_corpus(
         out: the output file; None writes the records to `stdout` (sys.stdout) when all are done.
         fmt: "jsonl", "md" or "csv"; None means from OUT's suffix (jsonl when it has none of these).
         max_chars: summary budget (whole sentences, the last may cross it).
-        workers: worker processes (1 = in this process; None = one per CPU core).
+        workers: worker processes (1 = in this process; None = one per core this process may use).
         force: summarize everything again, ignoring OUT's content.
         progress: None shows a bar (rate, ETA) on a terminal and a plain line every
             embed.progress.PROGRESS_SECONDS otherwise, on stderr; True always the bar; False nothing.
@@ -172,7 +173,7 @@ def summarize_corpus(
     """
     out = Path(out) if out is not None else None
     fmt = format_for(out or Path("-"), fmt)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else usable_cores()
     if max_chars <= 0:
         raise BadInputError(f"max_chars must be positive, got {max_chars}")
     if workers < 1:
