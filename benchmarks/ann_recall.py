@@ -12,7 +12,6 @@ embed.index.index.make_ann uses above FLAT_MAX; efSearch is varied to show the r
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
+from embed.config import usable_cores  # noqa: E402
 from embed.index.index import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M  # noqa: E402
 
 EF_SEARCH = (64, 128, 256, 512)
@@ -77,7 +77,7 @@ def main() -> None:
     start = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    faiss.omp_set_num_threads(usable_cores())
     hnsw.add(passages)
     build_s = time.perf_counter() - start
     print(f"exact (IndexFlatIP): {flat_ms:.2f} ms/query; HNSW build {build_s:.1f} s")
