@@ -11,7 +11,8 @@ holds the hidden fact; the confidence model learns, from the best candidate's ev
 
     .venv/bin/python scripts/train_answer_ranker.py [--articles 1500] [--threshold 0.1] [--seed 13]
 
-Deterministic for a given seed and corpus. Takes about 2 minutes on 2 cores (measured: 96-115 s).
+Deterministic for a given seed and corpus. Takes about 2 minutes on 2 cores (measured: 79-200 s, as this
+machine's speed varies).
 """
 
 from __future__ import annotations
