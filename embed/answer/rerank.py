@@ -23,7 +23,7 @@ measuring. Recall@1 of `ask`'s passage order against hybrid search (`policyqa ev
 `ask_order`): 40 paraphrased seed questions 0.700 → 0.775, news archive 0.800 → 0.850 (doc@1 0.917 →
 0.967), CMRC 2018 0.944 → 0.932 (doc@1 0.980 → 0.978), 16 paraphrased and 20 seed dev questions unchanged.
 w = 0.3: 0.750 / 0.867 / 0.940; w = 0.7: 0.800 / 0.850 / 0.922. (Measured with the ranker of the time; the
-README's table has today's figures, e.g. CMRC 0.935.)"""
+README's table has today's figures, e.g. CMRC 0.937.)"""
 
 
 def evidence_order(hits: Sequence[Hit], candidates: Sequence[Candidate], logits: np.ndarray) -> list[int]:
